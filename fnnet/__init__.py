@@ -1,0 +1,31 @@
+"""fnnet: a small, exact and fast fully-connected neural network in pure Python + NumPy.
+
+A network is a plain dict of arrays, column-major (one example per column)::
+
+    params = fnnet.init_params([2, 3, 3, 1], seed=0)              # W1 (3, 2), b1 (3, 1), ...
+    AL, cache = fnnet.forward(params, X, ["relu", "relu", "sigmoid"])   # X (2, m) -> AL (1, m)
+    J = fnnet.cost(AL, Y, "bce")
+    grads = fnnet.backward(params, cache, Y, "bce")                 # mirrors params
+    params = fnnet.sgd_step(params, grads, lr=0.1)                   # a new dict
+
+Each module's ``__all__`` decides what it exports here.
+"""
+
+from . import activations, data, gradcheck, io, losses, metrics, network, optim, train
+from .activations import *  # noqa: F401,F403
+from .data import *  # noqa: F401,F403
+from .gradcheck import *  # noqa: F401,F403
+from .io import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .metrics import *  # noqa: F401,F403
+from .network import *  # noqa: F401,F403
+from .optim import *  # noqa: F401,F403
+from .train import *  # noqa: F401,F403
+
+__version__ = "0.1.0"
+
+__all__ = sorted(
+    name
+    for module in (activations, data, gradcheck, io, losses, metrics, network, optim, train)
+    for name in module.__all__
+)

@@ -1,0 +1,161 @@
+"""Checks at the public boundary: raised before any arithmetic, naming what is wrong.
+
+Every check here is cheap (shape and dtype comparisons, at most one reduction per array)
+because it runs on every call of the hot path.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Mapping, Optional, Tuple
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _shape(shape: Tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def n_layers(params: Mapping) -> int:
+    """``L`` from the keys ``W1..WL`` (contiguous), without touching the arrays."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of arrays (W1, b1, ...), got {type(params).__name__}")
+    L = 0
+    while f"W{L + 1}" in params:
+        L += 1
+    if L == 0:
+        raise ValueError(f"params has no 'W1'; expected keys W1..WL and b1..bL, got {sorted(map(str, params))}")
+    return L
+
+
+def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
+    """Validate a parameter dict and return ``(L, dtype)``.
+
+    Checks: a mapping with exactly the keys ``W1..WL, b1..bL``; every value a float32 or
+    float64 ``ndarray`` of one shared dtype; ``W{l}`` 2-D with ``W{l}.shape[1] ==
+    W{l-1}.shape[0]``; ``b{l}`` of shape ``(W{l}.shape[0], 1)``.
+    """
+    L = n_layers(params)
+    if len(params) != 2 * L:
+        expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+        missing = sorted(expected - set(params))
+        extra = sorted(map(str, set(params) - expected))
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"unexpected {extra}")
+        raise ValueError(
+            f"{name} keys must be exactly W1..W{L} and b1..b{L} (layers are counted from the "
+            f"contiguous W keys): {' and '.join(parts) or 'wrong keys'}"
+        )
+    dtype = None
+    rows = None
+    for layer in range(1, L + 1):
+        W = params[f"W{layer}"]
+        try:
+            b = params[f"b{layer}"]
+        except KeyError:
+            raise ValueError(f"{name} is missing 'b{layer}' (the bias of layer {layer})") from None
+        for key, arr in ((f"W{layer}", W), (f"b{layer}", b)):
+            if not isinstance(arr, np.ndarray):
+                raise TypeError(f"{name}[{key!r}] must be a numpy.ndarray, got {type(arr).__name__}")
+            if arr.dtype not in FLOAT_DTYPES:
+                raise TypeError(f"{name}[{key!r}] has dtype {arr.dtype}; params must be float32 or float64")
+            if dtype is None:
+                dtype = arr.dtype
+            elif arr.dtype != dtype:
+                raise TypeError(
+                    f"{name}[{key!r}] has dtype {arr.dtype} but {name}['W1'] has {dtype}; "
+                    "all params must share one dtype"
+                )
+        if W.ndim != 2:
+            raise ValueError(f"{name}['W{layer}'] must be 2-D (n{layer}, n{layer - 1}), got shape {_shape(W.shape)}")
+        if rows is not None and W.shape[1] != rows:
+            raise ValueError(
+                f"{name}['W{layer}'] has shape {_shape(W.shape)} but layer {layer - 1} has {rows} units "
+                f"({name}['W{layer - 1}'] is {_shape(params[f'W{layer - 1}'].shape)}); expected ({W.shape[0]}, {rows})"
+            )
+        rows = W.shape[0]
+        if b.shape != (rows, 1):
+            hint = (" a 1-D bias broadcasts along the wrong axis in column-major layout; use b.reshape(-1, 1)"
+                    if b.ndim == 1 else "")
+            raise ValueError(
+                f"{name}['b{layer}'] has shape {_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
+            )
+    return L, dtype
+
+
+def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: str = "") -> np.ndarray:
+    """A 2-D, finite, non-empty array of ``dtype`` (cast once, no copy when it already is).
+
+    Parameters
+    ----------
+    X : array_like, shape (rows, m)
+    name : str
+        How the caller calls it, for messages (``"X"``, ``"Y"``).
+    dtype : numpy dtype
+        The params' dtype.
+    rows : int, optional
+        The required number of rows; ``what`` says where it comes from.
+    """
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        want = f"({rows}, m)" if rows is not None else "(n, m)"
+        raise ValueError(
+            f"{name} must be 2-D with shape {want}, one example per column; got shape {_shape(arr.shape)}"
+            + (f". For one example use {name}.reshape(-1, 1); for one feature, {name}.reshape(1, -1)"
+               if arr.ndim == 1 else "")
+        )
+    if rows is not None and arr.shape[0] != rows:
+        hint = (f"; did you pass examples as rows? use {name}.T" if arr.shape[1] == rows else "")
+        raise ValueError(
+            f"{name} has shape {_shape(arr.shape)} but {what} expects {rows} rows: "
+            f"expected ({rows}, m), got {arr.shape[0]} rows{hint}"
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has shape {_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    if not np.isfinite(arr).all():  # as fast as a sum, and cannot overflow
+        bad = ~np.isfinite(arr)
+        r, c = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} contains NaN or inf ({int(bad.sum())} entries, first at [{r}, {c}] = {arr[r, c]}); "
+            "inputs must be finite"
+        )
+    return arr
+
+
+def check_lr(lr) -> float:
+    """A learning rate: a real, finite, positive number, returned as a Python float."""
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a positive finite number, got {type(lr).__name__} {lr!r}")
+    lr = float(lr)
+    if not (np.isfinite(lr) and lr > 0.0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    return lr
+
+
+def check_like(params: Mapping, other: Mapping, name: str) -> None:
+    """``other`` mirrors ``params`` key for key and shape for shape."""
+    if not isinstance(other, Mapping):
+        raise TypeError(f"{name} must be a dict mirroring params, got {type(other).__name__}")
+    if other.keys() != params.keys():
+        missing = sorted(map(str, params.keys() - other.keys()))
+        extra = sorted(map(str, other.keys() - params.keys()))
+        raise ValueError(f"{name} must have the same keys as params: missing {missing}, unexpected {extra}")
+    for key, p in params.items():
+        g = other[key]
+        if not isinstance(g, np.ndarray):
+            raise TypeError(f"{name}[{key!r}] must be a numpy.ndarray, got {type(g).__name__}")
+        if g.shape != p.shape:
+            raise ValueError(
+                f"{name}[{key!r}] has shape {_shape(g.shape)}, expected {_shape(p.shape)} like params[{key!r}]"
+            )
+        if g.dtype.kind != "f":
+            raise TypeError(f"{name}[{key!r}] has dtype {g.dtype}; expected a float array")

@@ -1,0 +1,231 @@
+"""A fully-connected network as a plain dict of arrays: ``init_params``, ``forward``, ``backward``.
+
+Layout (column-major, one example per column), for layer sizes ``n = [n0, n1, ..., nL]``:
+
+    W{l} : (n_l, n_{l-1})     b{l} : (n_l, 1)     A{l}, Z{l} : (n_l, m)
+
+    Z{l} = W{l} @ A{l-1} + b{l},     A{l} = g_l(Z{l}),     A0 = X.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._validation import FLOAT_DTYPES, as_matrix, check_params
+from .activations import Activation, resolve_activations
+from .losses import Loss, check_targets, get_loss, output_delta
+
+__all__ = ["init_params", "forward", "backward"]
+
+Params = Dict[str, np.ndarray]
+
+#: Weight initialisation schemes: name -> what ``W{l}`` is drawn from (fan_in = n_{l-1}).
+INIT_SCHEMES = {
+    "he": "normal(0, sqrt(2 / fan_in)); biases zero (He et al. 2015, for relu)",
+    "xavier": "uniform(+-sqrt(6 / (fan_in + fan_out))); biases zero (Glorot & Bengio 2010)",
+    "normal": "standard normal for weights and biases, as the seed notebooks do",
+    "small": "0.01 * standard normal; biases zero (the deep-learning course's default)",
+}
+
+
+def _rng_from(seed, rng) -> np.random.Generator:
+    if rng is not None:
+        if seed is not None:
+            raise ValueError("give either seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return np.random.default_rng(seed)
+
+
+def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
+                rng: Optional[np.random.Generator] = None, init: str = "he",
+                dtype=np.float64) -> Params:
+    """Create the parameters of a fully-connected network.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int, length L + 1
+        ``[n0, n1, ..., nL]``: input size, hidden sizes, output size.
+    seed : int, optional
+        Seed for a fresh ``numpy.random.default_rng``; same seed, same arrays, bit for bit.
+    rng : numpy.random.Generator, optional
+        Draw from this generator instead (advances it). Not together with ``seed``.
+    init : {"he", "xavier", "normal", "small"}
+        Weight scheme, see ``fnnet.network.INIT_SCHEMES``.
+    dtype : {numpy.float64, numpy.float32}
+        The dtype of every array, and so of every forward and backward pass over them.
+        Values are drawn in float64 and rounded, so both dtypes give the same network.
+
+    Returns
+    -------
+    dict
+        ``{"W1": (n1, n0), "b1": (n1, 1), ..., "WL": (nL, n_{L-1}), "bL": (nL, 1)}``.
+
+    Examples
+    --------
+    >>> import fnnet
+    >>> params = fnnet.init_params([2, 3, 3, 1], seed=0)
+    >>> {k: v.shape for k, v in params.items()}
+    {'W1': (3, 2), 'b1': (3, 1), 'W2': (3, 3), 'b2': (3, 1), 'W3': (1, 3), 'b3': (1, 1)}
+    """
+    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__len__"):
+        raise TypeError(f"layer_dims must be a list of ints like [2, 3, 1], got {type(layer_dims).__name__}")
+    dims = list(layer_dims)
+    if len(dims) < 2:
+        raise ValueError(f"layer_dims needs at least an input and an output size, got {dims}")
+    for i, n in enumerate(dims):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"layer_dims[{i}] must be a positive int, got {n!r}")
+    if init not in INIT_SCHEMES:
+        raise ValueError(f"unknown init {init!r}; valid names are {', '.join(map(repr, INIT_SCHEMES))}")
+    dtype = np.dtype(dtype)
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    gen = _rng_from(seed, rng)
+
+    params: Params = {}
+    for layer in range(1, len(dims)):
+        fan_in, fan_out = int(dims[layer - 1]), int(dims[layer])
+        if init == "xavier":
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            W = gen.uniform(-limit, limit, size=(fan_out, fan_in))
+        else:
+            W = gen.standard_normal((fan_out, fan_in))
+            W *= {"he": np.sqrt(2.0 / fan_in), "normal": 1.0, "small": 0.01}[init]
+        b = gen.standard_normal((fan_out, 1)) if init == "normal" else np.zeros((fan_out, 1))
+        params[f"W{layer}"] = W.astype(dtype, copy=False)
+        params[f"b{layer}"] = b.astype(dtype, copy=False)
+    return params
+
+
+def forward(params: Mapping[str, np.ndarray], X,
+            activations: Sequence[Union[str, Activation]]) -> Tuple[np.ndarray, dict]:
+    """Run the network on a batch.
+
+    Parameters
+    ----------
+    params : dict
+        ``W1..WL`` of shape ``(n_l, n_{l-1})`` and ``b1..bL`` of shape ``(n_l, 1)``,
+        float32 or float64 (they decide the dtype of everything that follows).
+    X : array_like, shape (n0, m)
+        One example per column; ints are fine, cast once to the params' dtype.
+    activations : sequence of str or Activation, length L
+        Per layer: ``"sigmoid"``, ``"relu"``, ``"tanh"``, ``"linear"`` (``"identity"``),
+        ``"leaky_relu"``, ``"softmax"`` (output layer only), or a :class:`fnnet.Activation`.
+
+    Returns
+    -------
+    AL : ndarray, shape (n_L, m)
+        The output, ``cache["A{L}"]`` itself.
+    cache : dict
+        ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)``; ``"Z{l}"`` only for layers
+        with a custom activation (built-ins differentiate from ``A``); ``"activations"``,
+        the resolved tuple, so :func:`backward` needs nothing repeated.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> params = fnnet.init_params([2, 3, 1], seed=0)
+    >>> AL, cache = fnnet.forward(params, np.array([[150, 254], [70, 73]]), ["relu", "sigmoid"])
+    >>> AL.shape, sorted(cache)
+    ((1, 2), ['A0', 'A1', 'A2', 'activations'])
+    """
+    L, dtype = check_params(params)
+    acts = resolve_activations(activations, L)
+    A = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)")
+
+    cache = {"A0": A, "activations": acts}
+    for layer in range(1, L + 1):
+        Z = params[f"W{layer}"] @ A
+        Z += params[f"b{layer}"]
+        act = acts[layer - 1]
+        if act.needs_z:
+            cache[f"Z{layer}"] = Z
+        A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
+        cache[f"A{layer}"] = A
+    return A, cache
+
+
+def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
+             loss: Union[str, Loss]) -> Dict[str, np.ndarray]:
+    """Gradients of the cost with respect to every parameter, by backpropagation.
+
+    The equations, for ``l = L, ..., 1`` (``*`` is element-wise, ``@`` the matrix product):
+
+        dZ{L} = dJ/dZ{L}                       ((A{L} - Y) / m for linear+mse, sigmoid+bce,
+                                                softmax+cce; else g_L'(Z{L}) * dJ/dA{L})
+        dW{l} = dZ{l} @ A{l-1}.T               (n_l, n_{l-1})
+        db{l} = sum(dZ{l}, axis=1, keepdims)   (n_l, 1)
+        dZ{l-1} = g_{l-1}'(Z{l-1}) * (W{l}.T @ dZ{l})
+
+    The ``1/m`` of the cost enters once, in ``dZ{L}``.
+
+    Parameters
+    ----------
+    params : dict
+        The parameters :func:`forward` ran with.
+    cache : dict
+        The cache :func:`forward` returned.
+    Y : array_like, shape (n_L, m)
+        Targets; ``bce`` needs values in ``[0, 1]``, ``cce`` columns summing to 1.
+    loss : {"mse", "bce", "cce"}
+
+    Returns
+    -------
+    dict
+        ``grads[k] = dJ/dparams[k]``: the same keys, in the same order, shapes and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> params = fnnet.init_params([2, 3, 1], seed=0)
+    >>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0, 1]])
+    >>> AL, cache = fnnet.forward(params, X, ["tanh", "sigmoid"])
+    >>> grads = fnnet.backward(params, cache, Y, "bce")
+    >>> [(k, g.shape) for k, g in grads.items()]
+    [('W1', (3, 2)), ('b1', (3, 1)), ('W2', (1, 3)), ('b2', (1, 1))]
+    """
+    L, dtype = check_params(params)
+    loss = get_loss(loss)
+    acts = _check_cache(cache, params, L, dtype)
+    AL = cache[f"A{L}"]
+    Y = check_targets(Y, AL.shape, dtype, loss)
+
+    grads: Dict[str, np.ndarray] = {}
+    dZ = output_delta(acts[-1], loss, AL, Y, cache.get(f"Z{L}"))
+    for layer in range(L, 0, -1):
+        A_prev = cache[f"A{layer - 1}"]
+        grads[f"W{layer}"] = dZ @ A_prev.T
+        grads[f"b{layer}"] = dZ.sum(axis=1, keepdims=True)
+        if layer > 1:
+            dA = params[f"W{layer}"].T @ dZ
+            dZ = acts[layer - 2].delta_(dA, cache.get(f"Z{layer - 1}"), A_prev)
+    return {key: grads[key] for key in params}
+
+
+def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
+    """The cache came from :func:`forward` on a network shaped like ``params``."""
+    if not isinstance(cache, Mapping) or "activations" not in cache:
+        raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
+    acts = cache["activations"]
+    if len(acts) != L:
+        raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
+    m = None
+    for layer in range(L + 1):
+        key = f"A{layer}"
+        A = cache.get(key)
+        if not isinstance(A, np.ndarray):
+            raise ValueError(f"cache is missing {key!r}; pass the cache returned by fnnet.forward")
+        rows = params["W1"].shape[1] if layer == 0 else params[f"W{layer}"].shape[0]
+        m = A.shape[1] if m is None else m
+        if A.shape != (rows, m) or A.dtype != dtype:
+            raise ValueError(
+                f"cache[{key!r}] has shape {A.shape} and dtype {A.dtype}, but params expect ({rows}, {m}) "
+                f"of {dtype}: was the cache made with these params?"
+            )
+    return acts
