@@ -80,6 +80,13 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    # An activation is an immutable value: copies are the object itself.
+    def __copy__(self) -> "Activation":
+        return self
+
+    def __deepcopy__(self, memo) -> "Activation":
+        return self
+
     # The two hooks the network loop calls. Both may overwrite the array they are given,
     # because the network loop only ever passes arrays it has just created itself.
     def apply_(self, Z: np.ndarray) -> np.ndarray:

@@ -1,0 +1,156 @@
+"""Bad input gets a clear ValueError/TypeError naming the parameter, layer, expected and actual."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fnnet
+
+P = fnnet.init_params([2, 3, 1], seed=0)  # W1 (3, 2), b1 (3, 1), W2 (1, 3), b2 (1, 1)
+X = np.array([[0.5, 1.0, -1.0, 2.0, 0.0], [1.0, 0.0, 1.0, -1.0, 3.0]])  # (2, 5)
+Y = np.array([[0, 1, 1, 0, 1]])
+ACTS = ["relu", "sigmoid"]
+
+
+def with_(key, value):
+    p = dict(P)
+    p[key] = value
+    return p
+
+
+def without(key):
+    return {k: v for k, v in P.items() if k != key}
+
+
+FORWARD_CASES = [
+    ("x-rows", dict(X=np.ones((3, 5))), ValueError,
+     r"X has shape \(3, 5\) but params\['W1'\] \(layer 1\) expects 2 rows: expected \(2, m\), got 3 rows"),
+    ("x-transposed", dict(X=np.ones((5, 2))), ValueError, r"did you pass examples as rows\? use X\.T"),
+    ("x-1d", dict(X=np.ones(2)), ValueError, r"X must be 2-D with shape \(2, m\).*got shape \(2,\)"),
+    ("x-empty", dict(X=np.ones((2, 0))), ValueError, r"empty batch \(m = 0\)"),
+    ("x-nan", dict(X=np.array([[1.0, np.nan], [0.0, 1.0]])), ValueError, r"X contains NaN or inf .*first at \[0, 1\]"),
+    ("x-inf", dict(X=np.array([[1.0, 0.0], [np.inf, 1.0]])), ValueError, r"X contains NaN or inf"),
+    ("x-strings", dict(X=np.array([["a", "b"], ["c", "d"]])), TypeError, r"X must be a numeric array, got dtype <U1"),
+    ("x-objects", dict(X=np.array([[None, 1], [2, 3]], dtype=object)), TypeError, r"X must be a numeric array"),
+    ("missing-b2", dict(params=without("b2")), ValueError, r"missing \['b2'\]"),
+    ("extra-key", dict(params=with_("c1", np.ones((1, 1)))), ValueError, r"unexpected \['c1'\]"),
+    ("missing-W1", dict(params=without("W1")), ValueError, r"params has no 'W1'"),
+    ("bias-1d", dict(params=with_("b1", np.zeros(3))), ValueError,
+     r"params\['b1'\] has shape \(3,\), expected \(3, 1\) for layer 1;.*wrong axis.*reshape\(-1, 1\)"),
+    ("bias-rows", dict(params=with_("b2", np.zeros((2, 1)))), ValueError,
+     r"params\['b2'\] has shape \(2, 1\), expected \(1, 1\) for layer 2"),
+    ("w-chain", dict(params=with_("W2", np.zeros((1, 4)))), ValueError,
+     r"params\['W2'\] has shape \(1, 4\) but layer 1 has 3 units \(params\['W1'\] is \(3, 2\)\); expected \(1, 3\)"),
+    ("w-1d", dict(params=with_("W1", np.zeros(3))), ValueError, r"params\['W1'\] must be 2-D"),
+    ("w-list", dict(params=with_("W1", [[1.0, 2.0]] * 3)), TypeError, r"params\['W1'\] must be a numpy.ndarray, got list"),
+    ("w-int", dict(params=with_("W1", np.zeros((3, 2), dtype=int))), TypeError, r"params\['W1'\] has dtype int64"),
+    ("mixed-dtype", dict(params=with_("b2", np.zeros((1, 1), np.float32))), TypeError,
+     r"params\['b2'\] has dtype float32 but params\['W1'\] has float64"),
+    ("params-list", dict(params=[P["W1"]]), TypeError, r"params must be a dict of arrays"),
+    ("acts-count", dict(activations=["relu"]), ValueError, r"activations has 1 entries but the network has 2 layers"),
+    ("acts-str", dict(activations="relu"), TypeError, r"activations must be a list with one entry per layer \(2 here\)"),
+    ("acts-unknown", dict(activations=["relu", "sigmod"]), ValueError,
+     r"unknown activation 'sigmod'; valid names are 'sigmoid', 'relu', 'tanh', 'linear', 'identity', 'leaky_relu', 'softmax'"),
+    ("acts-type", dict(activations=["relu", 3]), TypeError, r"an activation must be a name \(str\) or a fnnet.Activation, got int"),
+    ("softmax-hidden", dict(activations=["softmax", "sigmoid"]), ValueError,
+     r"activation 'softmax' at layer 1 of 2: it is only allowed on the output layer"),
+]
+
+
+@pytest.mark.parametrize("case,kwargs,exc,match", FORWARD_CASES, ids=[c[0] for c in FORWARD_CASES])
+def test_forward_errors(case, kwargs, exc, match):
+    args = dict(params=P, X=X, activations=ACTS)
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        fnnet.forward(args["params"], args["X"], args["activations"])
+
+
+_, CACHE = fnnet.forward(P, X, ACTS)
+_, CACHE_SOFTMAX = fnnet.forward(fnnet.init_params([2, 3, 3], seed=0), X, ["relu", "softmax"])
+
+BACKWARD_CASES = [
+    ("y-1d", dict(Y=np.array([0, 1, 1, 0, 1])), ValueError,
+     r"Y must be 2-D with shape \(n, m\).*got shape \(5,\)"),
+    ("y-shape", dict(Y=np.zeros((2, 5))), ValueError, r"Y has shape \(2, 5\), expected \(n_L, m\) = \(1, 5\)"),
+    ("y-transposed", dict(Y=np.zeros((5, 1))), ValueError, r"did you pass examples as rows\? use Y\.T"),
+    ("y-nan", dict(Y=np.array([[0, 1, np.nan, 0, 1]])), ValueError, r"Y contains NaN or inf"),
+    ("bce-range", dict(Y=np.array([[0, 1, 2, 0, 1]])), ValueError, r"bce targets Y must lie in \[0, 1\]; got values in \[0, 2\]"),
+    ("bce-negative", dict(Y=np.array([[0, -1, 1, 0, 1]])), ValueError, r"bce targets Y must lie in \[0, 1\]"),
+    ("unknown-loss", dict(loss="hinge"), ValueError, r"unknown loss 'hinge'; valid names are 'mse', 'bce', 'cce'"),
+    ("loss-type", dict(loss=None), TypeError, r"loss must be a name \(str\), got NoneType"),
+    ("cache-type", dict(cache={"A0": X}), TypeError, r"cache must be the dict returned by fnnet.forward"),
+    ("cache-other-net", dict(params=fnnet.init_params([2, 4, 1], seed=0)), ValueError,
+     r"cache\['A1'\] has shape \(3, 5\) .* params expect \(4, 5\)"),
+    ("cce-not-onehot", dict(cache=CACHE_SOFTMAX, params=fnnet.init_params([2, 3, 3], seed=0), loss="cce",
+                            Y=np.array([[1, 0, 0, 1, 0], [0, 1, 0, 0, 1], [0, 1, 1, 0, 0]])), ValueError,
+     r"cce targets Y must be one-hot or probability columns summing to 1; column 1 sums to 2"),
+    ("bce-on-relu-output", dict(cache=fnnet.forward(P, X * 50, ["relu", "relu"])[1]), ValueError,
+     r"bce needs outputs in \[0, 1\] \(a sigmoid or softmax output layer\)"),
+]
+
+
+@pytest.mark.parametrize("case,kwargs,exc,match", BACKWARD_CASES, ids=[c[0] for c in BACKWARD_CASES])
+def test_backward_errors(case, kwargs, exc, match):
+    args = dict(params=P, cache=CACHE, Y=Y, loss="bce")
+    args.update(kwargs)
+    with pytest.raises(exc, match=match):
+        fnnet.backward(args["params"], args["cache"], args["Y"], args["loss"])
+
+
+def test_cce_accepts_soft_probability_targets():
+    params = fnnet.init_params([2, 3, 3], seed=0)
+    Y = np.array([[0.2, 1, 0, 0.5, 0], [0.3, 0, 0, 0.5, 1], [0.5, 0, 1, 0, 0]])
+    grads = fnnet.backward(params, fnnet.forward(params, X, ["relu", "softmax"])[1], Y, "cce")
+    assert grads["W2"].shape == (3, 3)
+
+
+@pytest.mark.parametrize("lr,exc,match", [
+    (0.0, ValueError, r"lr must be a positive finite number, got 0.0"),
+    (-0.1, ValueError, r"got -0.1"),
+    (float("nan"), ValueError, r"got nan"),
+    (float("inf"), ValueError, r"got inf"),
+    ("0.1", TypeError, r"lr must be a positive finite number, got str '0.1'"),
+    (True, TypeError, r"got bool"),
+    (None, TypeError, r"got NoneType"),
+], ids=["zero", "negative", "nan", "inf", "str", "bool", "none"])
+def test_sgd_step_lr_errors(lr, exc, match):
+    grads = {k: np.zeros_like(v) for k, v in P.items()}
+    with pytest.raises(exc, match=match):
+        fnnet.sgd_step(P, grads, lr)
+
+
+@pytest.mark.parametrize("grads,exc,match", [
+    ({k: np.zeros_like(v) for k, v in P.items() if k != "b2"}, ValueError, r"grads must have the same keys as params: missing \['b2'\]"),
+    ({**{k: np.zeros_like(v) for k, v in P.items()}, "W1": np.zeros((2, 3))}, ValueError,
+     r"grads\['W1'\] has shape \(2, 3\), expected \(3, 2\) like params\['W1'\]"),
+    ([np.zeros(1)], TypeError, r"grads must be a dict mirroring params, got list"),
+], ids=["missing-key", "transposed", "list"])
+def test_sgd_step_grads_errors(grads, exc, match):
+    with pytest.raises(exc, match=match):
+        fnnet.sgd_step(P, grads, 0.1)
+
+
+@pytest.mark.parametrize("AL,Yc,loss,match", [
+    (np.array([0.5, 0.5]), np.array([[1, 0]]), "mse", r"AL must be 2-D"),
+    (np.array([[0.5, 0.5]]), np.array([[1, 0, 1]]), "mse", r"Y has shape \(1, 3\), expected \(n_L, m\) = \(1, 2\)"),
+    (np.array([[1.5, 0.5]]), np.array([[1, 0]]), "bce", r"bce needs outputs in \[0, 1\]"),
+    (np.array([[0.5, 0.5]]), np.array([[1, 0]]), "nll", r"unknown loss 'nll'"),
+], ids=["al-1d", "y-shape", "bce-output-range", "unknown"])
+def test_cost_errors(AL, Yc, loss, match):
+    with pytest.raises(ValueError, match=match):
+        fnnet.cost(AL, Yc, loss)
+
+
+def test_errors_come_before_any_arithmetic():
+    """A bad b2 is reported even though layer 1 alone would have computed fine."""
+    calls = []
+
+    def spy(z):
+        calls.append(1)
+        return z
+
+    spy_act = fnnet.Activation("spy", spy, lambda z: np.ones_like(z))
+    with pytest.raises(ValueError, match="b2"):
+        fnnet.forward(with_("b2", np.zeros(1)), X, [spy_act, "sigmoid"])
+    assert calls == []
