@@ -11,7 +11,15 @@ A network is a plain dict of arrays, column-major (one example per column)::
 Each module's ``__all__`` decides what it exports here.
 """
 
-from . import activations, data, gradcheck, io, losses, metrics, network, optim, train
+from . import activations as _activations
+from . import data as _data
+from . import gradcheck as _gradcheck
+from . import io as _io
+from . import losses as _losses
+from . import metrics as _metrics
+from . import network as _network
+from . import optim as _optim
+from . import train as _train
 from .activations import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403
@@ -26,6 +34,6 @@ __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (activations, data, gradcheck, io, losses, metrics, network, optim, train)
+    for module in (_activations, _data, _gradcheck, _io, _losses, _metrics, _network, _optim, _train)
     for name in module.__all__
 )
