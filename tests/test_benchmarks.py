@@ -1,0 +1,96 @@
+"""The benchmark suite runs, and its output keeps its structure (no timing is asserted)."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+import _cases  # noqa: E402
+
+COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
+           "vs loop", "vs torch", "vs sklearn", "mem")
+
+
+def _run(*args, timeout=120):
+    return subprocess.run([sys.executable, str(BENCH / "run.py"), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    proc = _run("--quick", "--cases", "tiny,small", "--json", str(out / "r.json"),
+                "--markdown", str(out / "r.md"))
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, json.loads((out / "r.json").read_text()), (out / "r.md").read_text()
+
+
+def test_quick_run_prints_header_and_table(quick):
+    stdout, _, _ = quick
+    assert "BLAS" in stdout and "threads" in stdout and "OPENBLAS_CORETYPE" in stdout
+    header_line = next(line for line in stdout.splitlines() if line.startswith("case "))
+    assert header_line.split() == [w for c in COLUMNS for w in c.split()]
+    body = [line.split()[:2] for line in stdout.splitlines() if line.startswith(("tiny ", "small "))]
+    assert body == [["tiny", "float32"], ["tiny", "float64"], ["small", "float32"], ["small", "float64"]]
+
+
+def test_quick_json_structure_and_ratios(quick):
+    _, result, _ = quick
+    assert set(result) >= {"header", "peers", "settings", "rows"}
+    assert result["header"]["blas_runtime"]["num_threads"] >= 1
+    assert result["settings"]["quick"] is True
+    rows = result["rows"]
+    assert [(r["case"], r["dtype"]) for r in rows] == [
+        ("tiny", "float32"), ("tiny", "float64"), ("small", "float32"), ("small", "float64")]
+    for r in rows:
+        assert r["n_gemms"] == 3 * (len(r["layer_dims"]) - 1) - 1
+        assert {"floor", "step", "forward", "backward", "update"} <= set(r["times"])
+        for name, t in r["times"].items():
+            assert math.isfinite(t["median_s"]) and t["median_s"] > 0, name
+        assert {"step_over_floor", "mem_ratio", "mem_ratio_step"} <= set(r["ratios"])
+        for name, value in r["ratios"].items():
+            assert isinstance(value, float) and math.isfinite(value) and value > 0, (r["case"], name, value)
+        assert ("loop_speedup" in r["ratios"]) == (r["case"] == "tiny")
+        for peer in ("torch", "sklearn"):
+            assert (f"{peer}_speedup" in r["ratios"]) == (peer not in r["skipped"])
+        assert set(r["targets"]) == set(_cases.CASES[r["case"]].targets)
+
+
+def test_quick_markdown_has_both_tables(quick):
+    _, _, md = quick
+    assert "## Machine" in md and "| case | dtype | fwd |" in md and "## Targets (issue 5)" in md
+    assert md.count("\n| tiny |") == 2 and md.count("\n| small |") == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cases", "tiny,huge"], "unknown case"),
+    (["--peers", "jax"], "unknown peer"),
+    (["--dtype", "float16"], "invalid choice"),
+], ids=["unknown-case", "unknown-peer", "bad-dtype"])
+def test_bad_options_exit_with_a_message(args, message):
+    proc = _run(*args)
+    assert proc.returncode == 2 and message in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["tiny", "nielsen10"])
+def test_per_example_loop_matches_fnnet_gradients(name):
+    case = _cases.CASES[name]
+    params = _cases.make_params(case, np.float64)
+    X, Y = _cases.make_data(case, np.float64)
+    assert _cases.check_loop(params, X, Y, case) < 1e-10
+
+
+def test_floor_does_the_steps_gemms():
+    case = _cases.CASES["tiny"]
+    params = _cases.make_params(case, np.float32)
+    X, _ = _cases.make_data(case, np.float32)
+    floor, n = _cases.floor_callable(params, X)
+    assert n == 8
+    assert floor() is None
+    assert _cases.gemm_flops([2, 3, 1], 10) == 2 * 10 * (2 * (6 + 3) + 3)
