@@ -1,3 +1,166 @@
-"""(placeholder: filled in by its issue)."""
+"""Predictions and metrics: ``predict``, ``predict_labels``, ``accuracy``, ``one_hot``.
 
-__all__: list = []
+Outputs are column-major like everything else: ``AL`` has shape ``(n_L, m)``. A classifier's
+output is either one unit (a sigmoid, for two classes; class 1 when ``a >= 0.5``) or ``k >= 2``
+units (a softmax; the class is the row of the largest output).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence, Union
+
+import numpy as np
+
+from ._validation import _shape, as_matrix
+from .activations import Activation
+from .network import forward
+
+__all__ = ["predict", "predict_labels", "accuracy", "one_hot"]
+
+
+def predict(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str, Activation]]) -> np.ndarray:
+    """The network's output for ``X``: :func:`fnnet.forward` without the cache.
+
+    Parameters
+    ----------
+    params : dict
+        ``W1, b1, ..., WL, bL``.
+    X : array_like, shape (n0, m)
+        One example per column.
+    activations : sequence of str or Activation, length L
+
+    Returns
+    -------
+    ndarray, shape (n_L, m)
+        In the params' dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> params = fnnet.init_params([2, 3, 4], seed=0)
+    >>> fnnet.predict(params, np.ones((2, 5)), ["relu", "softmax"]).shape
+    (4, 5)
+    """
+    AL, _ = forward(params, X, activations)
+    return AL
+
+
+def predict_labels(AL) -> np.ndarray:
+    """Class labels from a classifier's output.
+
+    Parameters
+    ----------
+    AL : array_like, shape (k, m)
+        ``k == 1``: probabilities of class 1 (label 1 where ``a >= 0.5``);
+        ``k >= 2``: one row per class (label = row of the largest entry).
+
+    Returns
+    -------
+    ndarray of int64, shape (m,)
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> fnnet.predict_labels(np.array([[0.2, 0.7, 0.5]]))
+    array([0, 1, 1])
+    >>> fnnet.predict_labels(np.array([[0.1, 0.6], [0.9, 0.4]]))
+    array([1, 0])
+    """
+    AL = np.asarray(AL)
+    AL = as_matrix(AL, "AL", AL.dtype if AL.dtype.kind == "f" else np.dtype(np.float64))
+    if AL.shape[0] == 1:
+        return (AL[0] >= 0.5).astype(np.int64)
+    return np.argmax(AL, axis=0).astype(np.int64)
+
+
+def _labels_of(Y, k: int, m: int) -> np.ndarray:
+    """Integer labels (m,) from labels (m,), one-hot (k, m) or binary (1, m) targets."""
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        if Y.shape != (m,):
+            raise ValueError(f"Y has shape {_shape(Y.shape)}, expected labels of shape ({m},) or targets ({k}, {m})")
+        if Y.dtype.kind not in "biu" and not (Y.dtype.kind == "f" and np.array_equal(Y, np.round(Y))):
+            raise TypeError(f"Y as 1-D labels must hold integers, got dtype {Y.dtype}")
+        return Y.astype(np.int64)
+    if Y.shape != (k, m):
+        raise ValueError(
+            f"Y has shape {_shape(Y.shape)}, expected ({k}, {m}) like the output, or labels of shape ({m},)"
+        )
+    return predict_labels(Y)
+
+
+def accuracy(AL, Y) -> float:
+    """Fraction of examples whose predicted class equals the true class.
+
+    Parameters
+    ----------
+    AL : array_like, shape (k, m)
+        Network output: one sigmoid unit (``k == 1``, threshold 0.5) or ``k`` class scores.
+    Y : array_like, shape (k, m) or (m,)
+        Targets as for the loss (0/1 row for ``k == 1``, one-hot columns otherwise) or
+        integer labels.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> fnnet.accuracy(np.array([[0.9, 0.2, 0.6, 0.4]]), np.array([[1, 0, 0, 0]]))
+    0.75
+    >>> fnnet.accuracy(np.array([[0.1, 0.6], [0.9, 0.4]]), np.array([1, 1]))
+    0.5
+    """
+    predicted = predict_labels(AL)
+    k, m = np.shape(AL)
+    truth = _labels_of(Y, k, m)
+    return float(np.count_nonzero(predicted == truth)) / m
+
+
+def one_hot(labels, k: int = None, *, dtype=np.float64) -> np.ndarray:
+    """One-hot columns for integer class labels.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (m,)
+        Class indices in ``[0, k)``.
+    k : int, optional
+        Number of classes; default ``labels.max() + 1``.
+    dtype : numpy dtype, default float64
+
+    Returns
+    -------
+    ndarray, shape (k, m)
+        ``Y[labels[i], i] = 1``, zeros elsewhere: the targets ``cce`` expects.
+
+    Examples
+    --------
+    >>> import fnnet
+    >>> fnnet.one_hot([2, 0, 1], 3)
+    array([[0., 1., 0.],
+           [0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D of shape (m,), got shape {_shape(labels.shape)}")
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and labels.size and np.array_equal(labels, np.round(labels)):
+            labels = labels.astype(np.int64)
+        elif labels.size:
+            raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
+        else:
+            labels = labels.astype(np.int64)
+    if k is None:
+        if labels.size == 0:
+            raise ValueError("k is needed when labels is empty")
+        k = int(labels.max()) + 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"labels must lie in [0, {k}) for k = {k}; got values in [{labels.min()}, {labels.max()}]")
+    Y = np.zeros((int(k), labels.shape[0]), dtype=dtype)
+    Y[labels, np.arange(labels.shape[0])] = 1
+    return Y

@@ -1,0 +1,276 @@
+"""fnnet.train: batches, determinism, history, validation, divergence, Ctrl-C, checkpoints, progress."""
+
+import copy
+import sys
+
+import numpy as np
+import pytest
+
+import fnnet
+
+train_module = sys.modules["fnnet.train"]  # fnnet.train is the function
+
+ACTS = ["relu", "softmax"]
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    X, y = fnnet.spiral(n_per_class=30, n_classes=3, seed=1)
+    return X, fnnet.one_hot(y, 3), y
+
+
+def _run(data, **kwargs):
+    X, Y, _ = data
+    options = dict(epochs=3, batch_size=16, lr=0.01, optimizer="adam", seed=0, verbose=0)
+    options.update(kwargs)
+    return fnnet.train(fnnet.init_params([2, 7, 3], seed=0), X, Y, ACTS, "cce", **options)
+
+
+def _assert_same(a, b):
+    assert list(a) == list(b)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+
+
+def test_same_seed_same_result_bit_for_bit(spiral):
+    p1, h1 = _run(spiral, seed=3)
+    p2, h2 = _run(spiral, seed=3)
+    _assert_same(p1, p2)
+    assert h1 == h2
+    p3, _ = _run(spiral, seed=4)
+    assert not np.array_equal(p1["W1"], p3["W1"])
+
+
+def test_history_per_epoch(spiral):
+    X, Y, y = spiral
+    params, history = _run(spiral, epochs=4, X_val=X[:, :20], Y_val=y[:20] if False else Y[:, :20])
+    assert set(history) == {"cost", "accuracy", "val_cost", "val_accuracy"}
+    assert all(len(v) == 4 and all(isinstance(x, float) for x in v) for v in history.values())
+    AL = fnnet.predict(params, X[:, :20], ACTS)
+    assert history["val_cost"][-1] == fnnet.cost(AL, Y[:, :20], "cce")
+    assert history["val_accuracy"][-1] == fnnet.accuracy(AL, Y[:, :20])
+
+
+def test_regression_history_has_no_accuracy():
+    X, Y = fnnet.seed003()
+    params, history = fnnet.train(fnnet.init_params([3, 4, 2], seed=0), X / X.max(axis=1, keepdims=True),
+                                  Y / Y.max(), ["tanh", "linear"], "mse", epochs=2, batch_size=2, lr=0.1, verbose=0)
+    assert set(history) == {"cost"} and len(history["cost"]) == 2
+
+
+class _Recorder:
+    """Wraps fnnet.forward inside fnnet.train to see every batch."""
+
+    def __init__(self, monkeypatch):
+        self.batches, self.contiguous = [], []
+        real = train_module.forward
+
+        def forward(params, X, activations):
+            self.contiguous.append(X.flags.f_contiguous)
+            self.batches.append(X.copy())  # train reuses its epoch buffer
+            return real(params, X, activations)
+
+        monkeypatch.setattr(train_module, "forward", forward)
+
+
+def test_batches_cover_every_example_once_per_epoch_last_short_batch_kept(monkeypatch):
+    m = 10
+    X = np.vstack([np.arange(m, dtype=float), np.zeros(m)])   # row 0 names the example
+    Y = (np.arange(m) % 2).reshape(1, m)
+    rec = _Recorder(monkeypatch)
+    fnnet.train(fnnet.init_params([2, 3, 1], seed=0), X, Y, ["tanh", "sigmoid"], "bce",
+                epochs=2, batch_size=4, lr=0.1, seed=0, verbose=0)
+    assert [b.shape[1] for b in rec.batches] == [4, 4, 2, 4, 4, 2]
+    epochs = [np.concatenate([b[0] for b in rec.batches[k:k + 3]]) for k in (0, 3)]
+    for order in epochs:
+        assert sorted(order) == list(range(m))
+    assert not np.array_equal(epochs[0], epochs[1])      # reshuffled every epoch
+    assert not np.array_equal(epochs[0], np.arange(m))    # shuffled at all
+    assert all(rec.contiguous)   # each batch is one contiguous block: no BLAS copy
+
+
+def test_matches_a_hand_written_loop(spiral):
+    X, Y, _ = spiral
+    params0 = fnnet.init_params([2, 7, 3], seed=0)
+    params, _ = fnnet.train(params0, X, Y, ACTS, "cce", epochs=2, batch_size=32, lr=0.5, seed=5, verbose=0)
+    rng = np.random.default_rng(5)
+    p = params0
+    for _ in range(2):
+        perm = rng.permutation(X.shape[1])
+        for i in range(0, X.shape[1], 32):
+            cols = perm[i:i + 32]
+            AL, cache = fnnet.forward(p, X[:, cols], ACTS)
+            p = fnnet.sgd_step(p, fnnet.backward(p, cache, Y[:, cols], "cce"), lr=0.5)
+    for k in p:
+        np.testing.assert_allclose(params[k], p[k], rtol=1e-12, atol=1e-14)
+
+
+def test_momentum_with_beta_zero_is_sgd_bit_for_bit(spiral):
+    p_sgd, _ = _run(spiral, optimizer="sgd", lr=0.3)
+    p_mom, _ = _run(spiral, optimizer="momentum", lr=0.3, optimizer_options={"beta": 0.0})
+    _assert_same(p_sgd, p_mom)
+
+
+def test_pure_inputs_untouched(spiral):
+    X, Y, _ = spiral
+    params = fnnet.init_params([2, 7, 3], seed=0)
+    before = copy.deepcopy((params, X, Y))
+    new, _ = fnnet.train(params, X, Y, ACTS, "cce", epochs=2, batch_size=8, lr=0.1, verbose=0)
+    _assert_same(params, before[0])
+    assert np.array_equal(X, before[1]) and np.array_equal(Y, before[2])
+    assert all(new[k] is not params[k] for k in params)
+
+
+@pytest.mark.parametrize("optimizer", sorted(fnnet.OPTIMIZERS))
+def test_float32_stays_float32(spiral, optimizer):
+    X, Y, _ = spiral
+    params = fnnet.init_params([2, 7, 3], seed=0, dtype=np.float32)
+    new, history = fnnet.train(params, X, Y, ACTS, "cce", epochs=2, batch_size=16, lr=0.01,
+                               optimizer=optimizer, weight_decay=1e-3, verbose=0)
+    assert all(v.dtype == np.float32 for v in new.values())
+    assert all(isinstance(c, float) for c in history["cost"])
+
+
+def test_known_result_spiral_one_hidden_layer_of_100_relu():
+    X, y = fnnet.spiral(seed=0)   # 300 examples, 3 arms
+    params, history = fnnet.train(fnnet.init_params([2, 100, 3], seed=0), X, fnnet.one_hot(y, 3), ACTS, "cce",
+                                  epochs=300, batch_size=32, lr=0.01, optimizer="adam", seed=0, verbose=0)
+    assert fnnet.accuracy(fnnet.predict(params, X, ACTS), y) > 0.97
+    assert history["cost"][-1] < 0.1 * history["cost"][0]
+
+
+def test_known_result_seed002_all_correct():
+    X, Y = fnnet.seed002()
+    X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    params, _ = fnnet.train(fnnet.init_params([2, 3, 3, 1], seed=0), X, Y, ["relu", "relu", "sigmoid"], "bce",
+                            epochs=200, batch_size=10, lr=0.05, optimizer="adam", seed=0, verbose=0)
+    assert fnnet.accuracy(fnnet.predict(params, X, ["relu", "relu", "sigmoid"]), Y) == 1.0
+
+
+def test_divergence_raises_with_last_finite_params_and_history():
+    X, Y = fnnet.seed001(m=64, seed=0)
+    params0 = fnnet.init_params([2, 8, 1], seed=0)
+    with pytest.raises(fnnet.TrainingDiverged,
+                       match=r"training diverged in epoch \d+, batch \d+: .*Try a lower learning rate "
+                             r"\(lr=1e\+06 now, e.g. lr=100000\)") as info:
+        fnnet.train(params0, X, Y, ["relu", "linear"], "mse", epochs=50, batch_size=16, lr=1e6, seed=0, verbose=0)
+    err = info.value
+    assert isinstance(err, FloatingPointError)
+    assert all(np.isfinite(p).all() for p in err.params.values())
+    assert len(err.history["cost"]) == err.epoch - 1
+    assert set(err.params) == set(params0)
+
+
+def test_keyboard_interrupt_between_epochs_returns_params_and_history(spiral, capsys):
+    seen = {}
+
+    def callback(epoch, params, history):
+        seen[epoch] = params
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    params, history = _run(spiral, epochs=10, callback=callback, verbose=1)
+    assert history["interrupted"] is True and len(history["cost"]) == 3
+    _assert_same(params, seen[3])
+    assert "interrupted: returning the params and history after 3 epoch(s)" in capsys.readouterr().err
+
+
+def test_keyboard_interrupt_mid_epoch_returns_last_step(spiral, monkeypatch):
+    calls = []
+    real = train_module.backward
+
+    def backward(params, cache, Y, loss):
+        calls.append(params)
+        if len(calls) == 9:   # in epoch 2 (6 batches per epoch of 90 examples, batch 16)
+            raise KeyboardInterrupt
+        return real(params, cache, Y, loss)
+
+    monkeypatch.setattr(train_module, "backward", backward)
+    params, history = _run(spiral, epochs=5)
+    assert history["interrupted"] is True and len(history["cost"]) == 1
+    _assert_same(params, calls[-1])   # the params of the last completed step
+
+
+def test_progress_lines(spiral, capsys):
+    _run(spiral, epochs=3, verbose=2)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("epoch 1/3  cost ") and "acc " in lines[0]
+    assert lines[-1].split()[-2:][0] == "ETA" and lines[-1].endswith("s")
+    _run(spiral, epochs=5, verbose=1, log_every=2, X_val=spiral[0], Y_val=spiral[1])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/5", "2/5", "4/5", "5/5"]
+    assert "val_cost " in lines[0] and "val_acc " in lines[0]
+
+
+@pytest.mark.parametrize("verbose", [0, 1], ids=["silent", "short-run"])
+def test_quiet_runs_print_nothing(spiral, capsys, verbose):
+    _run(spiral, epochs=2, verbose=verbose)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+    ({"batch_size": 2.5}, ValueError, "batch_size must be a positive int, got 2.5"),
+    ({"lr": -1.0}, ValueError, "lr must be a positive finite number, got -1.0"),
+    ({"optimizer": "adagrad"}, ValueError, "unknown optimizer 'adagrad'"),
+    ({"weight_decay": -0.1}, ValueError, "weight_decay must be a non-negative finite number"),
+    ({"resume": True}, ValueError, r"resume=True needs checkpoint=path"),
+    ({"X_val": np.zeros((2, 3))}, ValueError, "give both X_val and Y_val, or neither"),
+    ({"X_val": np.zeros((3, 4)), "Y_val": np.zeros((3, 4))}, ValueError, r"X_val has shape \(3, 4\)"),
+    ({"log_every": 0}, ValueError, "log_every must be a positive int"),
+], ids=["epochs", "batch-size", "lr", "optimizer", "weight-decay", "resume", "val-half", "val-shape", "log-every"])
+def test_argument_errors(spiral, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _run(spiral, **kwargs)
+
+
+def test_data_shape_errors(spiral):
+    X, Y, y = spiral
+    params = fnnet.init_params([2, 7, 3], seed=0)
+    with pytest.raises(ValueError, match=r"X has shape \(90, 2\).*use X.T"):
+        fnnet.train(params, X.T, Y, ACTS, "cce", epochs=1, batch_size=8, lr=0.1)
+    with pytest.raises(ValueError, match=r"Y has shape \(90,\), expected \(n_L, m\) = \(3, 90\): .*"
+                                         r"use fnnet.one_hot\(labels, k\)"):
+        fnnet.train(params, X, y, ACTS, "cce", epochs=1, batch_size=8, lr=0.1)
+    with pytest.raises(ValueError, match=r"Y_val has shape \(2, 90\), expected \(n_L, m\) = \(3, 90\)"):
+        fnnet.train(params, X, Y, ACTS, "cce", epochs=1, batch_size=8, lr=0.1, X_val=X, Y_val=Y[:2])
+
+
+# --- checkpoints ---------------------------------------------------------------------------
+
+needs_io = pytest.mark.skipif(not hasattr(fnnet, "save_checkpoint"), reason="fnnet.io.save_checkpoint not there yet")
+
+
+@needs_io
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_resume_is_bit_identical_to_an_uninterrupted_run(spiral, tmp_path, optimizer):
+    X, Y, _ = spiral
+    kwargs = dict(batch_size=16, lr=0.01, optimizer=optimizer, seed=7, verbose=0, X_val=X, Y_val=Y)
+    params0 = fnnet.init_params([2, 7, 3], seed=0)
+    straight, h_straight = fnnet.train(params0, X, Y, ACTS, "cce", epochs=4, **kwargs)
+    path = tmp_path / "run.ckpt"
+    fnnet.train(params0, X, Y, ACTS, "cce", epochs=2, checkpoint=path, **kwargs)   # "killed" after 2 epochs
+    resumed, h_resumed = fnnet.train(params0, X, Y, ACTS, "cce", epochs=4, checkpoint=path, resume=True, **kwargs)
+    _assert_same(straight, resumed)
+    assert h_straight == h_resumed
+    saved, state, meta = fnnet.load_checkpoint(path)
+    _assert_same(saved, resumed)
+    assert state["epoch"] == 4 and meta["epoch"] == 4
+
+
+@needs_io
+def test_resume_without_a_checkpoint_file_starts_afresh(spiral, tmp_path):
+    a, _ = _run(spiral, checkpoint=tmp_path / "new.ckpt", resume=True)
+    b, _ = _run(spiral)
+    _assert_same(a, b)
+    assert (tmp_path / "new.ckpt.npz").exists()   # fnnet.io appends .npz
+
+
+@needs_io
+def test_resume_with_another_optimizer_is_refused(spiral, tmp_path):
+    path = tmp_path / "run.ckpt"
+    _run(spiral, epochs=1, checkpoint=path, optimizer="adam")
+    with pytest.raises(ValueError, match="written by optimizer 'adam', not 'sgd'"):
+        _run(spiral, epochs=2, checkpoint=path, resume=True, optimizer="sgd")
