@@ -174,17 +174,11 @@ def two_moons(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     m = _check_count(m, "m", minimum=2)
     noise = _check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
-    n_upper = m // 2
-    t_upper = np.linspace(0.0, math.pi, n_upper)
-    t_lower = np.linspace(0.0, math.pi, m - n_upper)
-    X = np.empty((2, m))
-    X[0, :n_upper] = np.cos(t_upper)
-    X[1, :n_upper] = np.sin(t_upper)
-    X[0, n_upper:] = 1.0 - np.cos(t_lower)
-    X[1, n_upper:] = 0.5 - np.sin(t_lower)
-    X += noise * gen.standard_normal((2, m))
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_upper, m - n_upper])
-    return _maybe_shuffle(X, y, gen, shuffle)
+    t0 = np.linspace(0.0, math.pi, m // 2)
+    t1 = np.linspace(0.0, math.pi, m - m // 2)
+    upper = np.stack([np.cos(t0), np.sin(t0)])
+    lower = np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    return _two_classes(upper, lower, noise, gen, shuffle)
 
 
 def circles(m: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: Optional[int] = None,
@@ -216,17 +210,11 @@ def circles(m: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: Opt
     if not factor < 1.0:
         raise ValueError(f"factor (the inner radius) must be in [0, 1), got {factor!r}")
     gen = _rng_from(seed, rng)
-    n_outer = m // 2
-    t_outer = np.linspace(0.0, 2.0 * math.pi, n_outer, endpoint=False)
-    t_inner = np.linspace(0.0, 2.0 * math.pi, m - n_outer, endpoint=False)
-    X = np.empty((2, m))
-    X[0, :n_outer] = np.cos(t_outer)
-    X[1, :n_outer] = np.sin(t_outer)
-    X[0, n_outer:] = factor * np.cos(t_inner)
-    X[1, n_outer:] = factor * np.sin(t_inner)
-    X += noise * gen.standard_normal((2, m))
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [n_outer, m - n_outer])
-    return _maybe_shuffle(X, y, gen, shuffle)
+    t0 = np.linspace(0.0, 2.0 * math.pi, m // 2, endpoint=False)
+    t1 = np.linspace(0.0, 2.0 * math.pi, m - m // 2, endpoint=False)
+    outer = np.stack([np.cos(t0), np.sin(t0)])
+    inner = factor * np.stack([np.cos(t1), np.sin(t1)])
+    return _two_classes(outer, inner, noise, gen, shuffle)
 
 
 def spiral(n_per_class: int = 100, n_classes: int = 3, *, noise: float = 0.2, seed: Optional[int] = None,
@@ -281,6 +269,15 @@ def _check_nonneg(value, name: str) -> float:
     if not (math.isfinite(value) and value >= 0.0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return value
+
+
+def _two_classes(first: np.ndarray, second: np.ndarray, noise: float, gen: np.random.Generator,
+                 shuffle: bool) -> Tuple[np.ndarray, np.ndarray]:
+    """Class 0 at the points ``first`` (2, m0), class 1 at ``second`` (2, m1), plus ``noise * normal``."""
+    X = np.concatenate([first, second], axis=1)
+    X += noise * gen.standard_normal(X.shape)
+    y = np.repeat(np.array([0, 1], dtype=np.int64), [first.shape[1], second.shape[1]])
+    return _maybe_shuffle(X, y, gen, shuffle)
 
 
 def _maybe_shuffle(X: np.ndarray, y: np.ndarray, gen: np.random.Generator,

@@ -1,6 +1,5 @@
 """Saving and loading params and checkpoints: exact round trips, atomic writes, clear errors."""
 
-import copy
 import json
 import math
 import os
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 import fnnet
+from conftest import assert_same, snapshot
 from fnnet import io as io_module
 
 
@@ -26,10 +26,6 @@ def assert_same_arrays(got, want):
         assert got[key].dtype == want[key].dtype, key
         assert got[key].shape == want[key].shape, key
         assert got[key].tobytes() == np.ascontiguousarray(want[key]).tobytes(), key
-
-
-def snapshot(tree):
-    return copy.deepcopy(tree)
 
 
 def assert_tree_identical(got, want, where="state"):
@@ -65,7 +61,7 @@ def test_params_round_trip_exact(tmp_path, dtype):
     assert written == str(tmp_path / "model.npz")
     loaded = fnnet.load_params(tmp_path / "model.npz")
     assert_same_arrays(loaded, params)
-    assert_same_arrays(params, before)              # input untouched
+    assert_same(before, params, "params")            # input untouched
     assert fnnet.load_metadata(tmp_path / "model.npz") == {}
 
 
@@ -166,7 +162,7 @@ def test_metadata_round_trip(tmp_path):
     assert loaded["np_float"] == 0.5 and type(loaded["np_float"]) is float
     assert loaded["np_bool"] is False
     assert loaded["rng_state"] == metadata["rng_state"]
-    assert metadata.keys() == before.keys() and metadata["rng_state"] == before["rng_state"]
+    assert_same(before, metadata, "metadata")
 
 
 def test_generator_state_restores_the_stream(tmp_path):
@@ -222,8 +218,7 @@ def test_checkpoint_round_trip_exact(tmp_path, dtype):
     assert type(got_state["beta1"]) is np.float32 and type(got_state["step_count"]) is np.int64
     assert type(got_state["scalar_array"]) is np.ndarray and got_state["scalar_array"].shape == ()
     assert metadata == {"epoch": 4, "rng_state": gen.bit_generator.state}
-    # inputs untouched
-    assert_same_arrays(params, params_before)
+    assert_same(params_before, params, "params")    # inputs untouched
     assert_tree_identical(state, state_before)
     # the params of a checkpoint load with load_params as well
     assert_same_arrays(fnnet.load_params(tmp_path / "ckpt"), params)
