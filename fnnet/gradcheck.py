@@ -61,7 +61,7 @@ FLOAT32_TOL = 1e-4
 #: Show progress on stderr when a check is estimated to take longer than this (seconds).
 PROGRESS_AFTER = 3.0
 # Working memory of one batch of perturbed copies (well under 256 MB; small batches stay in cache).
-_BATCH_BYTES = 16 * 2**20
+_BATCH_BYTES = 4 * 2**20
 # Activations with a kink at 0: central differences across it are meaningless.
 _KINKED = (ACTIVATIONS["relu"], ACTIVATIONS["leaky_relu"])
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -170,6 +170,20 @@ def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping
 # --------------------------------------------------------------------------------------------
 # The batched evaluator: costs of many perturbed networks at once, in float64
 # --------------------------------------------------------------------------------------------
+def _weighted_logs(weights: np.ndarray, A3: np.ndarray, log: Callable, upper: float) -> np.ndarray:
+    """``sum_ij weights[i, j] * log(clip(A3[i, k, j], eps, upper))`` per block ``k``; ``A3`` is (n, K, m).
+
+    ``eps`` is float64's, as in fnnet's log losses (bce clips to ``1 - eps`` above, cce not).
+    """
+    rows, cols = np.nonzero(weights)
+    picked = np.clip(A3[rows, :, cols], _EPS64, upper)  # (nnz, K)
+    return weights[rows, cols] @ log(picked)
+
+
+def _log1m(a: np.ndarray) -> np.ndarray:
+    return np.log1p(-a)
+
+
 class _Network:
     """The float64 network at the base point; costs of batches of perturbations of it.
 
@@ -206,12 +220,13 @@ class _Network:
         if loss is LOSSES["mse"]:
             R = A3 - Y[:, None, :]
             return 0.5 * np.einsum("ikj,ikj->k", R, R) / m
+        # Log losses: terms with a zero weight (y = 0 in y log a) add exactly 0 in fnnet.cost,
+        # so only the outputs with a nonzero weight are gathered (one per column for one-hot Y).
         if loss is LOSSES["bce"]:
-            Ac = np.clip(A3, _EPS64, 1.0 - _EPS64)
-            total = np.einsum("ij,ikj->k", Y, np.log(Ac)) + np.einsum("ij,ikj->k", 1.0 - Y, np.log1p(-Ac))
-            return -total / m
+            upper = 1.0 - _EPS64
+            return -(_weighted_logs(Y, A3, np.log, upper) + _weighted_logs(1.0 - Y, A3, _log1m, upper)) / m
         if loss is LOSSES["cce"]:
-            return -np.einsum("ij,ikj->k", Y, np.log(np.maximum(A3, _EPS64))) / m
+            return -_weighted_logs(Y, A3, np.log, np.inf) / m
         return np.array([loss.cost(np.ascontiguousarray(A3[:, k, :]), Y) for k in range(K)])
 
     def _crossed(self, layer: int, Z: np.ndarray, K: int) -> np.ndarray:
