@@ -7,11 +7,13 @@ because it runs on every call of the hot path.
 from __future__ import annotations
 
 import numbers
-from typing import Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Optional, Tuple
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_all = np.logical_and.reduce  # the ufunc itself: ndarray.all() adds a Python-level wrapper
 
 
 def _shape(shape: Tuple[int, ...]) -> str:
@@ -30,13 +32,39 @@ def n_layers(params: Mapping) -> int:
     return L
 
 
+_WB_KEYS = [(f"W{layer}", f"b{layer}") for layer in range(1, 65)]
+
+
 def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
     """Validate a parameter dict and return ``(L, dtype)``.
 
     Checks: a mapping with exactly the keys ``W1..WL, b1..bL``; every value a float32 or
     float64 ``ndarray`` of one shared dtype; ``W{l}`` 2-D with ``W{l}.shape[1] ==
     W{l-1}.shape[0]``; ``b{l}`` of shape ``(W{l}.shape[0], 1)``.
+
+    The common case (a plain dict of well-formed arrays) takes a lean path of plain
+    comparisons; anything unusual goes through :func:`_diagnose_params`, which names the problem.
     """
+    if type(params) is dict and len(params) % 2 == 0 and 0 < len(params) <= 2 * len(_WB_KEYS):
+        L = len(params) // 2
+        W1 = params.get("W1")
+        if type(W1) is np.ndarray and W1.dtype in FLOAT_DTYPES:
+            dtype = W1.dtype
+            rows = W1.shape[1] if W1.ndim == 2 else -1
+            for w_key, b_key in _WB_KEYS[:L]:
+                W = params.get(w_key)
+                b = params.get(b_key)
+                if (type(W) is not np.ndarray or type(b) is not np.ndarray or W.dtype != dtype
+                        or b.dtype != dtype or W.ndim != 2 or W.shape[1] != rows or b.shape != (W.shape[0], 1)):
+                    break
+                rows = W.shape[0]
+            else:
+                return L, dtype
+    return _diagnose_params(params, name)
+
+
+def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
+    """The full check behind :func:`check_params`, with a message for each problem."""
     L = n_layers(params)
     if len(params) != 2 * L:
         expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
@@ -101,7 +129,7 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
     rows : int, optional
         The required number of rows; ``what`` says where it comes from.
     """
-    arr = np.asarray(X)
+    arr = X if type(X) is np.ndarray else np.asarray(X)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
@@ -121,7 +149,7 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         raise ValueError(f"{name} has shape {_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    if not np.isfinite(arr).all():  # as fast as a sum, and cannot overflow
+    if not _all(np.isfinite(arr), axis=None):  # as fast as a sum, and cannot overflow
         bad = ~np.isfinite(arr)
         r, c = np.argwhere(bad)[0]
         raise ValueError(
@@ -133,6 +161,8 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
 
 def check_lr(lr) -> float:
     """A learning rate: a real, finite, positive number, returned as a Python float."""
+    if type(lr) is float and 0.0 < lr < float("inf"):
+        return lr
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
         raise TypeError(f"lr must be a positive finite number, got {type(lr).__name__} {lr!r}")
     lr = float(lr)
@@ -143,6 +173,13 @@ def check_lr(lr) -> float:
 
 def check_like(params: Mapping, other: Mapping, name: str) -> None:
     """``other`` mirrors ``params`` key for key and shape for shape."""
+    if type(other) is dict and type(params) is dict and other.keys() == params.keys():
+        for key, p in params.items():  # lean path: plain comparisons only
+            g = other[key]
+            if type(g) is not np.ndarray or g.shape != p.shape or g.dtype.kind != "f":
+                break
+        else:
+            return
     if not isinstance(other, Mapping):
         raise TypeError(f"{name} must be a dict mirroring params, got {type(other).__name__}")
     if other.keys() != params.keys():

@@ -280,6 +280,9 @@ def get_activation(spec: Union[str, Activation]) -> Activation:
     raise TypeError(f"an activation must be a name (str) or a fnnet.Activation, got {type(spec).__name__}")
 
 
+_RESOLVED: Dict[tuple, Tuple[Activation, ...]] = {}  # (tuple(activations), L) -> resolved
+
+
 def resolve_activations(activations, n_layers: int) -> Tuple[Activation, ...]:
     """Check a per-layer list of activations against a network of ``n_layers`` layers.
 
@@ -294,6 +297,21 @@ def resolve_activations(activations, n_layers: int) -> Tuple[Activation, ...]:
     -------
     tuple of Activation, length ``n_layers``
     """
+    if type(activations) in (list, tuple):  # memoised: a training loop passes the same list each step
+        key = (tuple(activations), n_layers)
+        try:
+            return _RESOLVED[key]
+        except (KeyError, TypeError):  # not seen yet, or holds something unhashable
+            pass
+        resolved = _resolve(activations, n_layers)
+        if len(_RESOLVED) > 256:
+            _RESOLVED.clear()
+        _RESOLVED[key] = resolved
+        return resolved
+    return _resolve(activations, n_layers)
+
+
+def _resolve(activations, n_layers: int) -> Tuple[Activation, ...]:
     if isinstance(activations, (str, Activation)):
         raise TypeError(
             f"activations must be a list with one entry per layer ({n_layers} here), "

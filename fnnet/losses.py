@@ -31,6 +31,9 @@ from ._validation import _shape, as_matrix
 
 __all__ = ["LOSSES", "cost"]
 
+# ufunc reductions called directly: the ndarray methods add a Python-level wrapper per call
+_min, _max, _sum = np.minimum.reduce, np.maximum.reduce, np.add.reduce
+
 
 class Loss:
     """A cost ``J(A, Y)`` and its gradient ``dJ/dA``, both with the ``1/m`` included.
@@ -143,11 +146,11 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss) -> np.ndarray:
             f"Y has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
         )
     if loss.probabilities:
-        lo, hi = float(Y.min()), float(Y.max())
+        lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"{loss.name} targets Y must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
         if loss.name == "cce":
-            sums = Y.sum(axis=0)
+            sums = _sum(Y, axis=0)
             tol = float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out)
             worst = int(np.argmax(np.abs(sums - 1.0)))
             if abs(float(sums[worst]) - 1.0) > tol:
@@ -160,7 +163,7 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss) -> np.ndarray:
 
 def _check_outputs(AL: np.ndarray, loss: Loss) -> None:
     if loss.probabilities:
-        lo, hi = float(AL.min()), float(AL.max())
+        lo, hi = float(_min(AL, axis=None)), float(_max(AL, axis=None))
         if lo < 0.0 or hi > 1.0:
             raise ValueError(
                 f"{loss.name} needs outputs in [0, 1] (a sigmoid or softmax output layer); "

@@ -9,7 +9,8 @@ Layout (column-major, one example per column), for layer sizes ``n = [n0, n1, ..
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -201,7 +202,7 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
     for layer in range(L, 0, -1):
         A_prev = cache[f"A{layer - 1}"]
         grads[f"W{layer}"] = dZ @ A_prev.T
-        grads[f"b{layer}"] = dZ.sum(axis=1, keepdims=True)
+        grads[f"b{layer}"] = np.add.reduce(dZ, axis=1, keepdims=True)
         if layer > 1:
             dA = params[f"W{layer}"].T @ dZ
             dZ = acts[layer - 2].delta_(dA, cache.get(f"Z{layer - 1}"), A_prev)
@@ -219,10 +220,11 @@ def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
     for layer in range(L + 1):
         key = f"A{layer}"
         A = cache.get(key)
-        if not isinstance(A, np.ndarray):
+        if type(A) is not np.ndarray:
             raise ValueError(f"cache is missing {key!r}; pass the cache returned by fnnet.forward")
         rows = params["W1"].shape[1] if layer == 0 else params[f"W{layer}"].shape[0]
-        m = A.shape[1] if m is None else m
+        if m is None:
+            m = A.shape[1]
         if A.shape != (rows, m) or A.dtype != dtype:
             raise ValueError(
                 f"cache[{key!r}] has shape {A.shape} and dtype {A.dtype}, but params expect ({rows}, {m}) "
