@@ -60,8 +60,10 @@ def register(commands) -> None:
     """Add the ``train`` subcommand to the argparse subparsers ``commands``; sets ``run``."""
     p = commands.add_parser(
         "train", help="train a network and report its accuracy (default: the spiral set)",
-        description=__doc__.split("\n\n")[1].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=__doc__.split("\n\n")[1].replace("\n", " ").replace("``", ""),
+        epilog="defaults per data set (hidden, activation, optimizer, lr, epochs, batch size): "
+               + "; ".join(f"{name}: {d.hidden} {d.activation} {d.optimizer} {d.lr:g} {d.epochs} {d.batch_size}"
+                           for name, d in DEFAULTS.items()),
     )
     src = p.add_argument_group("data")
     src.add_argument("--data", choices=DATASETS, default="spiral",
@@ -71,7 +73,7 @@ def register(commands) -> None:
                                                     "(reports test accuracy every epoch)")
     src.add_argument("--fashion", action="store_true",
                      help="Fashion-MNIST from the Debian package dataset-fashion-mnist")
-    src.add_argument("--limit", type=int, metavar="M", help="use only the first M training examples")
+    src.add_argument("--limit", type=int, metavar="M", help="MNIST: use only the first M training examples")
     net = p.add_argument_group("network")
     net.add_argument("--hidden", type=int, nargs="*", metavar="N",
                      help="hidden layer sizes, e.g. --hidden 256 128 (none: a linear model); "
@@ -79,19 +81,19 @@ def register(commands) -> None:
     net.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "softmax"],
                      help="hidden-layer activation (default depends on the data set)")
     net.add_argument("--output-activation", choices=list(ACTIVATIONS),
-                     help="default: softmax for cce, sigmoid for bce, linear for mse")
+                     help="output-layer activation; default: softmax for cce, sigmoid for bce, linear for mse")
     net.add_argument("--loss", choices=list(LOSSES),
-                     help="default: cce for several classes, bce for two, mse for regression")
-    net.add_argument("--init", choices=list(INIT_SCHEMES), default="he", help="weight initialisation")
+                     help="loss; default: cce for several classes, bce for two, mse for regression")
+    net.add_argument("--init", choices=list(INIT_SCHEMES), default="he", help="weight initialisation (default: he)")
     net.add_argument("--dtype", choices=["float32", "float64"],
                      help="of the params and data (default: float32 for MNIST, float64 otherwise)")
     opt = p.add_argument_group("training")
-    opt.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adam")
+    opt.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adam (see fnnet.OPTIMIZERS)")
     opt.add_argument("--lr", type=float, help="learning rate (default depends on the data set)")
-    opt.add_argument("--epochs", type=int)
-    opt.add_argument("--batch-size", type=int)
-    opt.add_argument("--weight-decay", type=float, default=0.0, help="L2 coefficient on the weights")
-    opt.add_argument("--seed", type=int, default=0, help="seeds the data, the init and the shuffles")
+    opt.add_argument("--epochs", type=int, help="passes over the data (default depends on the data set)")
+    opt.add_argument("--batch-size", type=int, help="examples per mini-batch (default depends on the data set)")
+    opt.add_argument("--weight-decay", type=float, default=0.0, help="L2 coefficient on the weights (default: 0)")
+    opt.add_argument("--seed", type=int, default=0, help="seeds the data, the init and the shuffles (default: 0)")
     out = p.add_argument_group("output")
     out.add_argument("--save", metavar="PATH", help="save the trained params (.npz) with their metadata")
     out.add_argument("--checkpoint", metavar="PATH", help="write a checkpoint every epoch")

@@ -203,6 +203,18 @@ def test_progress_lines(spiral, capsys):
     assert "val_cost " in lines[0] and "val_acc " in lines[0]
 
 
+def test_verbose_1_prints_once_the_run_is_long(spiral, capsys, monkeypatch):
+    monkeypatch.setattr(train_module, "QUIET_SECONDS", 0.0)   # every run counts as long
+    monkeypatch.setattr(train_module, "LINE_SECONDS", 0.0)
+    _run(spiral, epochs=3, verbose=1)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    monkeypatch.setattr(train_module, "LINE_SECONDS", 1e9)    # throttled: the first line and the last
+    _run(spiral, epochs=3, verbose=1)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "3/3"]
+
+
 @pytest.mark.parametrize("verbose", [0, 1], ids=["silent", "short-run"])
 def test_quiet_runs_print_nothing(spiral, capsys, verbose):
     _run(spiral, epochs=2, verbose=verbose)
