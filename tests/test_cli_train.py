@@ -156,3 +156,22 @@ def test_bad_option_is_a_usage_error(capsys):
         main(["train", "--optimizer", "adamw"])
     assert info.value.code == 2
     assert "invalid choice: 'adamw'" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
+    train_module = sys.modules["fnnet.train"]
+    real, calls = train_module.backward, []
+
+    def backward(*args):
+        calls.append(1)
+        if len(calls) == 25:   # in epoch 3 of the spiral (10 batches of 32 per epoch)
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(train_module, "backward", backward)
+    path = tmp_path / "partial.npz"
+    code, out, err = _train(capsys, "--save", str(path))
+    assert code == 0
+    assert "interrupted after 2 of 300 epochs" in out and "final training accuracy: " in out
+    assert "interrupted: returning the params and history after 2 epoch(s)" in err
+    assert fnnet.load_metadata(path)["epochs"] == 2
