@@ -32,7 +32,9 @@ def n_layers(params: Mapping) -> int:
     return L
 
 
-_WB_KEYS = [(f"W{layer}", f"b{layer}") for layer in range(1, 65)]
+#: Key strings of layers 1..64, built once: ("W1", "b1", "A1", "Z1"), ... (index 0 is layer 1).
+LAYER_KEYS = [(f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}") for layer in range(1, 65)]
+_WB_KEYS = [keys[:2] for keys in LAYER_KEYS]
 
 
 def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
@@ -66,6 +68,8 @@ def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
 def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
     """The full check behind :func:`check_params`, with a message for each problem."""
     L = n_layers(params)
+    for layer in range(len(LAYER_KEYS) + 1, L + 1):  # deeper than any network seen so far
+        LAYER_KEYS.append((f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}"))
     if len(params) != 2 * L:
         expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
         missing = sorted(expected - set(params))
@@ -116,7 +120,8 @@ def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
     return L, dtype
 
 
-def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: str = "") -> np.ndarray:
+def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: str = "",
+              check_finite: bool = True) -> np.ndarray:
     """A 2-D, finite, non-empty array of ``dtype`` (cast once, no copy when it already is).
 
     Parameters
@@ -149,14 +154,19 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         raise ValueError(f"{name} has shape {_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    if not _all(np.isfinite(arr), axis=None):  # as fast as a sum, and cannot overflow
-        bad = ~np.isfinite(arr)
-        r, c = np.argwhere(bad)[0]
-        raise ValueError(
-            f"{name} contains NaN or inf ({int(bad.sum())} entries, first at [{r}, {c}] = {arr[r, c]}); "
-            "inputs must be finite"
-        )
+    if check_finite and not _all(np.isfinite(arr), axis=None):  # as fast as a sum; cannot overflow
+        raise_not_finite(arr, name)
     return arr
+
+
+def raise_not_finite(arr: np.ndarray, name: str) -> None:
+    """Raise the ValueError for an array known to hold NaN or inf, locating the first one."""
+    bad = ~np.isfinite(arr)
+    r, c = np.argwhere(bad)[0]
+    raise ValueError(
+        f"{name} contains NaN or inf ({int(bad.sum())} entries, first at [{r}, {c}] = {arr[r, c]}); "
+        "inputs must be finite"
+    )
 
 
 def check_lr(lr) -> float:

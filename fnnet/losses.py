@@ -27,7 +27,7 @@ from typing import Callable, Dict, Optional, Union
 import numpy as np
 
 from . import activations as _act
-from ._validation import _shape, as_matrix
+from ._validation import _shape, as_matrix, raise_not_finite
 
 __all__ = ["LOSSES", "cost"]
 
@@ -139,15 +139,18 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss) -> np.ndarray:
     vector (one-hot labels or soft targets): entries in ``[0, 1]`` summing to 1.
     """
     n_out, m = shape
-    Y = as_matrix(Y, "Y", dtype)
+    # log losses check the range [0, 1] below, which catches NaN and inf in the same two passes
+    Y = as_matrix(Y, "Y", dtype, check_finite=not loss.probabilities)
     if Y.shape != shape:
         hint = "; did you pass examples as rows? use Y.T" if Y.shape == (m, n_out) else ""
         raise ValueError(
             f"Y has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
         )
     if loss.probabilities:
-        lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))
-        if lo < 0.0 or hi > 1.0:
+        lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))  # NaN propagates
+        if not (lo >= 0.0 and hi <= 1.0):
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise_not_finite(Y, "Y")
             raise ValueError(f"{loss.name} targets Y must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
         if loss.name == "cce":
             sums = _sum(Y, axis=0)

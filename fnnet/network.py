@@ -14,7 +14,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_matrix, check_params
+from ._validation import FLOAT_DTYPES, LAYER_KEYS, as_matrix, check_params
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -141,14 +141,13 @@ def forward(params: Mapping[str, np.ndarray], X,
     A = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)")
 
     cache = {"A0": A, "activations": acts}
-    for layer in range(1, L + 1):
-        Z = params[f"W{layer}"] @ A
-        Z += params[f"b{layer}"]
-        act = acts[layer - 1]
+    for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
+        Z = params[w_key] @ A
+        Z += params[b_key]
         if act.needs_z:
-            cache[f"Z{layer}"] = Z
+            cache[z_key] = Z
         A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
-        cache[f"A{layer}"] = A
+        cache[a_key] = A
     return A, cache
 
 
@@ -198,33 +197,35 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
     Y = check_targets(Y, AL.shape, dtype, loss)
 
     grads: Dict[str, np.ndarray] = {}
-    dZ = output_delta(acts[-1], loss, AL, Y, cache.get(f"Z{L}"))
+    dZ = output_delta(acts[-1], loss, AL, Y, cache.get(LAYER_KEYS[L - 1][3]))
     for layer in range(L, 0, -1):
-        A_prev = cache[f"A{layer - 1}"]
-        grads[f"W{layer}"] = dZ @ A_prev.T
-        grads[f"b{layer}"] = np.add.reduce(dZ, axis=1, keepdims=True)
+        w_key, b_key = LAYER_KEYS[layer - 1][:2]
+        A_prev = cache[LAYER_KEYS[layer - 2][2]] if layer > 1 else cache["A0"]
+        grads[w_key] = dZ @ A_prev.T
+        grads[b_key] = np.add.reduce(dZ, axis=1, keepdims=True)
         if layer > 1:
-            dA = params[f"W{layer}"].T @ dZ
-            dZ = acts[layer - 2].delta_(dA, cache.get(f"Z{layer - 1}"), A_prev)
+            dA = params[w_key].T @ dZ
+            dZ = acts[layer - 2].delta_(dA, cache.get(LAYER_KEYS[layer - 2][3]), A_prev)
     return {key: grads[key] for key in params}
 
 
 def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
     """The cache came from :func:`forward` on a network shaped like ``params``."""
-    if not isinstance(cache, Mapping) or "activations" not in cache:
+    if type(cache) is not dict and not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
     if len(acts) != L:
         raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
-    m = None
+    A0 = cache.get("A0")
+    m = A0.shape[1] if type(A0) is np.ndarray and A0.ndim == 2 else -1
     for layer in range(L + 1):
-        key = f"A{layer}"
-        A = cache.get(key)
+        if layer == 0:
+            key, A, rows = "A0", A0, params["W1"].shape[1]
+        else:
+            w_key, _, key, _ = LAYER_KEYS[layer - 1]
+            A, rows = cache.get(key), params[w_key].shape[0]
         if type(A) is not np.ndarray:
             raise ValueError(f"cache is missing {key!r}; pass the cache returned by fnnet.forward")
-        rows = params["W1"].shape[1] if layer == 0 else params[f"W{layer}"].shape[0]
-        if m is None:
-            m = A.shape[1]
         if A.shape != (rows, m) or A.dtype != dtype:
             raise ValueError(
                 f"cache[{key!r}] has shape {A.shape} and dtype {A.dtype}, but params expect ({rows}, {m}) "

@@ -132,6 +132,15 @@ def test_custom_activation_is_cached_with_z_and_needs_no_registration():
     assert "cube" not in ACTIVATIONS
 
 
+def test_a_70_layer_network_runs_every_layer():
+    dims = [3] + [2] * 69 + [1]
+    params = fnnet.init_params(dims, seed=0)
+    AL, cache = fnnet.forward(params, np.ones((3, 4)), ["tanh"] * 69 + ["linear"])
+    assert "A70" in cache and AL is cache["A70"]
+    grads = fnnet.backward(params, cache, np.zeros((1, 4)), "mse")
+    assert list(grads) == list(params) and grads["W1"].shape == (2, 3)
+
+
 def test_int_inputs_just_work_and_params_decide_dtype():
     X = np.array([[150, 254, 312], [70, 73, 68]])  # seed 002's data, ints
     for dtype in (np.float32, np.float64):
