@@ -12,7 +12,6 @@ before training starts — or a NaN/inf cost), 2 for bad options (argparse).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from typing import List, NamedTuple, Optional
@@ -22,7 +21,7 @@ import numpy as np
 from . import data as _data
 from . import io as _io
 from .activations import ACTIVATIONS
-from .losses import LOSSES
+from .losses import LOSSES, cost
 from .metrics import accuracy, one_hot, predict, predict_labels
 from .network import INIT_SCHEMES, init_params
 from .optim import OPTIMIZERS
@@ -225,8 +224,6 @@ def _run(args) -> int:
             acc = accuracy(predict(params, ds.X_test, acts), ds.labels_test)
             print(f"test accuracy: {acc:.4f}")
     else:
-        from .losses import cost
-
         first = history["cost"][0] if history["cost"] else float("nan")
         print(f"final training cost ({loss}): {cost(AL, ds.Y, loss):.6g} (first epoch's mean: {first:.6g})")
     print(f"time: {seconds:.1f} s")

@@ -16,7 +16,6 @@ The shuffled copy of the data is made once per epoch, stored so that every batch
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import sys
 import time
@@ -24,14 +23,14 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
+from . import io as _io
 from ._validation import as_matrix, check_like, check_lr, check_params
 from .activations import Activation, resolve_activations
-from .losses import Loss, check_targets, cost, get_loss
-from . import io as _io
 from .io import _npz_path
+from .losses import Loss, check_targets, cost, get_loss
 from .metrics import accuracy, predict, predict_labels
 from .network import backward, forward
-from .optim import OPTIMIZERS, _check_weight_decay, get_optimizer
+from .optim import _check_weight_decay, get_optimizer
 
 __all__ = ["train", "TrainingDiverged"]
 

@@ -43,7 +43,7 @@ def test_same_seed_same_result_bit_for_bit(spiral):
 
 def test_history_per_epoch(spiral):
     X, Y, y = spiral
-    params, history = _run(spiral, epochs=4, X_val=X[:, :20], Y_val=y[:20] if False else Y[:, :20])
+    params, history = _run(spiral, epochs=4, X_val=X[:, :20], Y_val=Y[:, :20])
     assert set(history) == {"cost", "accuracy", "val_cost", "val_accuracy"}
     assert all(len(v) == 4 and all(isinstance(x, float) for x in v) for v in history.values())
     AL = fnnet.predict(params, X[:, :20], ACTS)
