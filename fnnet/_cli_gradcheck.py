@@ -90,7 +90,7 @@ def register(commands) -> None:
     p.add_argument("--n", type=int, default=16, help="entries per key in sample mode")
     p.add_argument("--k", type=int, default=8, help="directions per key in directional mode")
     p.add_argument("--eps", type=float, default=1e-6, help="central-difference step")
-    p.add_argument("--tol", type=float, default=1e-7, help="pass below this relative error (float32: at least 1e-4)")
+    p.add_argument("--tol", type=float, default=1e-7, help="pass below this relative error (float32: at least 1e-3)")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--init", choices=list(INIT_SCHEMES), default="he")
     p.add_argument("--seed", type=int, default=0)
