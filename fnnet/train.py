@@ -74,7 +74,11 @@ def _all_finite(params: Mapping[str, np.ndarray]) -> bool:
 
 
 class _Progress:
-    """Per-epoch lines on stderr: epoch, cost, metrics, elapsed time and ETA."""
+    """Per-epoch lines on stderr (epoch, cost, metrics, elapsed time, ETA), or a tqdm bar.
+
+    The bar replaces the throttled lines of ``verbose=1`` when tqdm is installed and stderr
+    is a terminal; it too appears only after ``QUIET_SECONDS``.
+    """
 
     def __init__(self, verbose: int, log_every: Optional[int], first: int, epochs: int, stream=None) -> None:
         self.verbose, self.log_every = verbose, log_every
@@ -82,9 +86,16 @@ class _Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.start = time.perf_counter()
         self.last_line = None
+        self.bar = None
+        if verbose == 1 and log_every is None and first < epochs and _isatty(self.stream):
+            self.bar = _tqdm_bar(first, epochs, self.stream)
 
     def __call__(self, epoch: int, history: dict) -> None:
         if self.verbose <= 0:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(_metrics_text(history), refresh=False)
+            self.bar.update(1)
             return
         now = time.perf_counter()
         elapsed = now - self.start
@@ -100,13 +111,35 @@ class _Progress:
         self.last_line = now
         eta = elapsed / (epoch - self.first) * (self.epochs - epoch)
         width = len(str(self.epochs))
-        parts = [f"epoch {epoch:>{width}}/{self.epochs}", f"cost {history['cost'][-1]:.4f}"]
-        for key, label in (("accuracy", "acc"), ("val_cost", "val_cost"), ("val_accuracy", "val_acc")):
-            if key in history:
-                parts.append(f"{label} {history[key][-1]:.4f}")
-        parts.append(f"{elapsed:.1f}s")
-        parts.append(f"ETA {eta:.1f}s")
-        print("  ".join(parts), file=self.stream, flush=True)
+        print(f"epoch {epoch:>{width}}/{self.epochs}  {_metrics_text(history)}  {elapsed:.1f}s  ETA {eta:.1f}s",
+              file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _metrics_text(history: dict) -> str:
+    parts = []
+    for key, label in (("cost", "cost"), ("accuracy", "acc"), ("val_cost", "val_cost"), ("val_accuracy", "val_acc")):
+        if key in history:
+            parts.append(f"{label} {history[key][-1]:.4f}")
+    return "  ".join(parts)
+
+
+def _isatty(stream) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _tqdm_bar(first: int, epochs: int, stream):
+    """A tqdm bar over the epochs, or None when tqdm is not installed (it is optional)."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, initial=first, unit="epoch", file=stream, delay=QUIET_SECONDS, dynamic_ncols=True)
 
 
 def _new_history(classify: bool, validate: bool) -> Dict[str, List[float]]:
@@ -161,7 +194,8 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     verbose : int, default 1
         0: silent. 1: a line per epoch on stderr once the run has taken more than
         ``QUIET_SECONDS`` (short runs print nothing), at most one per ``LINE_SECONDS``.
-        2: a line every epoch.
+        2: a line every epoch. With ``verbose=1``, when tqdm is installed and stderr is a
+        terminal, a progress bar (also delayed by ``QUIET_SECONDS``) replaces the lines.
     log_every : int, optional
         With ``verbose > 0``: a line every ``log_every`` epochs (and the first and last) instead.
     callback : callable, optional
@@ -284,12 +318,15 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
             if callback is not None:
                 callback(epoch, params, history)
     except KeyboardInterrupt:
+        progress.close()
         history["interrupted"] = True
         if verbose > 0:
             done = len(history["cost"])
             print(f"interrupted: returning the params and history after {done} epoch(s)"
                   + (f"; resume from {os.fspath(checkpoint)!r} with resume=True" if checkpoint is not None else ""),
                   file=sys.stderr, flush=True)
+    finally:
+        progress.close()
     return params, history
 
 

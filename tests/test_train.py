@@ -215,6 +215,40 @@ def test_verbose_1_prints_once_the_run_is_long(spiral, capsys, monkeypatch):
     assert [line.split()[1] for line in lines] == ["1/3", "3/3"]
 
 
+class _FakeTqdm:
+    made = []
+
+    def __init__(self, **kwargs):
+        self.kwargs, self.updates, self.postfix, self.closed = kwargs, 0, None, False
+        _FakeTqdm.made.append(self)
+
+    def set_postfix_str(self, text, refresh=True):
+        self.postfix = text
+
+    def update(self, n):
+        self.updates += n
+
+    def close(self):
+        self.closed = True
+
+
+def test_tqdm_bar_when_installed_and_a_terminal(spiral, capsys, monkeypatch):
+    fake = type(sys)("tqdm")
+    fake.tqdm = _FakeTqdm
+    monkeypatch.setitem(sys.modules, "tqdm", fake)
+    monkeypatch.setattr(train_module, "_isatty", lambda stream: True)
+    _FakeTqdm.made.clear()
+    _run(spiral, epochs=4, verbose=1)
+    (bar,) = _FakeTqdm.made
+    assert bar.kwargs["total"] == 4 and bar.kwargs["initial"] == 0 and bar.kwargs["delay"] == train_module.QUIET_SECONDS
+    assert bar.updates == 4 and bar.closed and bar.postfix.startswith("cost ") and "acc " in bar.postfix
+    assert capsys.readouterr().err == ""
+    _run(spiral, epochs=2, verbose=2)          # explicit per-epoch lines: no bar
+    monkeypatch.setitem(sys.modules, "tqdm", None)   # not installed: lines, no error
+    _run(spiral, epochs=2, verbose=1)
+    assert len(_FakeTqdm.made) == 1
+
+
 @pytest.mark.parametrize("verbose", [0, 1], ids=["silent", "short-run"])
 def test_quiet_runs_print_nothing(spiral, capsys, verbose):
     _run(spiral, epochs=2, verbose=verbose)
