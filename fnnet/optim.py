@@ -40,6 +40,8 @@ Params = Dict[str, np.ndarray]
 def sgd_step(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], lr: float) -> Dict[str, np.ndarray]:
     """One step of plain gradient descent: ``p <- p - lr * dp`` for every key.
 
+    The stateless shorthand for ``sgd_update(params, grads, {}, lr=lr)[0]``.
+
     Parameters
     ----------
     params : dict of ndarray
@@ -60,15 +62,7 @@ def sgd_step(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], 
     >>> fnnet.sgd_step({"W1": np.ones((1, 2))}, {"W1": np.full((1, 2), 4.0)}, lr=0.25)
     {'W1': array([[0., 0.]])}
     """
-    lr = check_lr(lr)
-    check_like(params, grads, "grads")
-    new = {}
-    for key, p in params.items():
-        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-            raise TypeError(f"params[{key!r}] must be a float numpy.ndarray, got {getattr(p, 'dtype', type(p).__name__)}")
-        step = np.multiply(grads[key], -lr, dtype=p.dtype)  # in the params' dtype, whatever the grads'
-        step += p
-        new[key] = step
+    new, _ = sgd_update(params, grads, {}, lr=lr)
     return new
 
 
