@@ -157,6 +157,13 @@ def interleaved_medians(fns: Dict[str, Callable[[], object]], rounds: int, min_t
                    "rounds": len(s)} for name, s in samples.items()}
 
 
+def _loadavg() -> Optional[float]:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 # --- one row ------------------------------------------------------------------------------------
 def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional[str]], threads: int) -> Dict:
     dtype = DTYPES[dtype_name]
@@ -191,7 +198,9 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
         skipped["sklearn"] = ("architecture not expressible (output layer/loss)" if not case.sklearn
                               else "not installed" if "sklearn" in args.peers else "not requested (--peers)")
 
+    load_before = _loadavg()
     times = interleaved_medians(fns, args.rounds, args.min_time)
+    load = [load_before, _loadavg()]
     med = {k: v["median_s"] for k, v in times.items()}
     ratios = {
         "step_over_floor": med["step"] / med["floor"],
@@ -224,7 +233,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
         "activations": list(case.activations), "loss": case.loss, "m": case.m, "note": case.note,
         "n_gemms": n_gemms, "gemm_flops": flops, "floor_gflops": flops / med["floor"] / 1e9,
         "times": times, "ratios": ratios, "memory": mem, "checks": checks, "skipped": skipped,
-        "targets": targets,
+        "targets": targets, "loadavg_1min": load,
     }
 
 
@@ -311,6 +320,8 @@ def parse_args(argv=None):
     p.add_argument("--min-time", type=float, help="seconds per measurement (default 0.2, --quick 0.002)")
     p.add_argument("--peers", default="torch,sklearn",
                    help="comma-separated peers to time when installed: torch, sklearn, or 'none'")
+    p.add_argument("--torch-threads", type=int, default=None,
+                   help="torch.set_num_threads (default: the BLAS thread count, for a like-for-like comparison)")
     args = p.parse_args(argv)
     names = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [c for c in names if c not in _cases.CASES]
@@ -333,7 +344,7 @@ def parse_args(argv=None):
 def main(argv=None) -> Dict:
     args = parse_args(argv)
     header = machine_header()
-    threads = int(header["blas_runtime"]["num_threads"])
+    threads = args.torch_threads or int(header["blas_runtime"]["num_threads"])
     peers = {"torch": _cases.torch_available() if "torch" in args.peers else None,
              "sklearn": _cases.sklearn_available() if "sklearn" in args.peers else None}
     for line in format_header(header, peers, threads):
@@ -341,6 +352,11 @@ def main(argv=None) -> Dict:
     print(f"{args.rounds} interleaved rounds, >= {args.min_time:g} s per measurement, medians; "
           "ratios: 'vs X' = time of X / time of fnnet's step (> 1: fnnet faster); "
           "mem = tracemalloc peak of forward+backward / (cache A1..AL + grads)")
+    load = header["loadavg_at_start"]
+    if load and load[0] > 0.5:
+        print(f"WARNING: load average {load[0]:.2f}: other processes compete for the cores. Multi-threaded "
+              "contenders (OpenBLAS at mid shapes, torch with several threads) then lose far more than "
+              "single-threaded ones: take the figures on a quiet machine.")
     print()
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     rows = []
