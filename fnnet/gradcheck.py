@@ -71,6 +71,8 @@ FLOAT32_TOL = 1e-3
 #: Gradient norms below ``ZERO_GRAD * max(1, |J|)`` count as zero: a key's error is
 #: ``||g - n|| / max(||g|| + ||n||, ZERO_GRAD * max(1, |J|))``.
 ZERO_GRAD = 1e-4
+#: Tolerance for kink-adjacent entries, judged against one-sided slopes (first-order accurate).
+KINK_TOL = 1e-4
 #: Show progress on stderr when a check is estimated to take longer than this (seconds).
 PROGRESS_AFTER = 3.0
 # Working memory of one batch of perturbed copies (well under 256 MB; small batches stay in cache).
@@ -413,14 +415,18 @@ class GradcheckReport:
     Attributes
     ----------
     ok : bool
-        Every key's relative error is below ``tol`` (kink-adjacent entries are not judged).
+        Every key passes: its relative error is below ``tol`` and its kink-adjacent entries
+        (if any) lie within their one-sided slopes (``kink_errors`` below ``kink_tol``).
+    failed_keys : list of str
+        The keys that do not pass, in params order.
     errors : dict of str to float
-        Per key, ``||g - n|| / (||g|| + ||n||)`` over the checked entries (``"directional"``:
-        over the key's directional derivatives ``<g, v>`` and their central differences).
+        Per key, ``||g - n|| / (||g|| + ||n||)`` over the entries clear of kinks
+        (``"directional"``: over the key's directional derivatives ``<g, v>`` and their
+        central differences); the denominator is at least ``ZERO_GRAD * max(1, |J|)``.
     max_rel_error : float
-        The largest of ``errors``.
+        The worst key's error (its ``kink_errors`` value if that is larger).
     worst_key : str
-        The key with that error.
+        The key that fails worst: the largest ``errors / tol`` or ``kink_errors / kink_tol``.
     worst_index : tuple of int
         In ``worst_key``, the entry with the largest ``|g - n|`` (``"directional"``: the
         direction number).
@@ -433,19 +439,26 @@ class GradcheckReport:
         The params' dtype, ``"float64"`` or ``"float32"`` (the numerical side is always float64).
     mode : str
     n_checked : dict of str to int
-        Entries (or directions) judged per key.
+        Entries (or directions) clear of kinks, judged by ``errors``, per key.
     kinks : dict of str to list of tuple
-        Per key, the kink-adjacent entries (or directions) left out; empty lists if none.
+        Per key, the kink-adjacent entries (or directions); empty lists if none.
+    kink_errors : dict of str to float
+        Per key, how far its kink-adjacent analytic values lie outside the interval of the
+        two one-sided slopes ``(J(p+eps) - J(p)) / eps`` and ``(J(p) - J(p-eps)) / eps``,
+        relative to their size; 0 when none.
+    kink_tol : float
+        ``max(tol, KINK_TOL)``: one-sided slopes are only first-order accurate.
     worst_entries : dict of str to (tuple, float, float)
         Per key, ``(index, analytic, numerical)`` of its largest ``|g - n|``.
     numerical : dict of str to ndarray
-        Full and sample modes: the numerical gradient, float64, ``nan`` where not checked.
-        Directional mode: per key, the ``k`` central differences.
+        Full and sample modes: the central differences, float64, params' shapes, ``nan``
+        where not checked. Directional mode: per key, the ``k`` central differences.
     cost : float
         ``J`` at ``params``, float64.
     """
 
     ok: bool
+    failed_keys: List[str]
     errors: Dict[str, float]
     max_rel_error: float
     worst_key: str
@@ -458,6 +471,8 @@ class GradcheckReport:
     mode: str
     n_checked: Dict[str, int]
     kinks: Dict[str, List[Tuple[int, ...]]]
+    kink_errors: Dict[str, float]
+    kink_tol: float
     worst_entries: Dict[str, Tuple[Tuple[int, ...], float, float]]
     numerical: Dict[str, np.ndarray] = field(repr=False)
     cost: float = float("nan")
@@ -473,62 +488,86 @@ class GradcheckReport:
             f"eps={self.eps:g}, tol={self.tol:g}; max relative error {self.max_rel_error:.3g} in {self.worst_key}",
         ]
         entry = "direction" if self.mode == "directional" else "worst entry"
-        head = f"{'key':<6} {'shape':<12} {'checked':>7}  {'rel. error':>10}  {entry:<12} {'analytic':>13} {'numerical':>13}  verdict"
+        head = (f"{'key':<6} {'shape':<12} {'checked':>7}  {'rel. error':>10}  {entry:<12} "
+                f"{'analytic':>13} {'numerical':>13}  verdict")
         lines += [head, "-" * len(head)]
         for key, err in self.errors.items():
             index, g, n = self.worst_entries[key]
             where = "[" + ", ".join(map(str, index)) + "]" if index else "-"
-            ok = err < self.tol
-            note = "" if ok else "  <-- wrong"
+            failed = key in self.failed_keys
+            note = "  <-- wrong" if failed else ""
             kinks = len(self.kinks.get(key, ()))
             if kinks:
-                note += f"  ({kinks} kink-adjacent, not judged)"
+                kink_ok = self.kink_errors[key] < self.kink_tol
+                note += (f"  ({kinks} kink-adjacent: " +
+                         ("within one-sided slopes)" if kink_ok else
+                          f"outside one-sided slopes by {self.kink_errors[key]:.3g})"))
             lines.append(
                 f"{key:<6} {_shape(self.shapes.get(key, ())):<12} {self.n_checked[key]:>7}  {err:>10.3g}  "
-                f"{where:<12} {g:>13.6g} {n:>13.6g}  {'PASS' if ok else 'FAIL'}{note}"
+                f"{where:<12} {g:>13.6g} {n:>13.6g}  {'FAIL' if failed else 'PASS'}{note}"
             )
         lines.append(f"relative error = ||g - n|| / (||g|| + ||n||) per key; below {self.tol:g} passes.")
         if any(self.kinks.values()):
-            lines.append("kink-adjacent: the +-eps perturbation moved a relu/leaky_relu pre-activation across 0, "
-                         "where the cost has no derivative; those entries are listed in report.kinks.")
+            lines.append(
+                "kink-adjacent: the +-eps step moved a relu/leaky_relu pre-activation across 0, where the cost "
+                "has no derivative; such entries (report.kinks) are not in the relative error but must lie "
+                f"between the two one-sided slopes (to {self.kink_tol:g})."
+            )
         return "\n".join(lines)
 
 
-def _judge(analytic: Dict[str, np.ndarray], numerical: Dict[str, np.ndarray],
-           checked: Dict[str, np.ndarray], floor: float) -> Tuple[Dict[str, float], Dict[str, tuple]]:
-    """Per key: the relative error over ``checked`` entries and the entry with the largest |g - n|.
+def _entry_index(shape: Tuple[int, ...], flat: np.ndarray) -> Callable[[int], Tuple[int, ...]]:
+    return lambda i: _index(shape, int(flat[i]))
 
-    ``||g - n|| / max(||g|| + ||n||, floor)``: a key whose gradient is (near) zero is judged
-    against ``floor`` so that the ``eps**2`` truncation error of a zero is not a 100% error.
+
+def _direction_index(i: int) -> Tuple[int, ...]:
+    return (int(i),)
+
+
+def _relative_error(g: np.ndarray, n: np.ndarray, floor: float, index: Callable, where: np.ndarray):
+    """``||g - n|| / max(||g|| + ||n||, floor)`` and ``(index, g, n)`` of the largest ``|g - n|``.
+
+    ``floor`` keeps a key whose gradient is zero (dead ReLUs) from turning the ``eps**2``
+    truncation error of a zero into a 100% error.
     """
-    errors, worst = {}, {}
-    for key, n in numerical.items():
-        mask = checked[key]
-        g = analytic[key].astype(np.float64)[mask]
-        nv = n[mask]
-        with np.errstate(invalid="ignore", over="ignore"):  # a user's grads may hold inf or nan
-            diff = np.abs(g - nv)
-            denom = np.linalg.norm(g) + np.linalg.norm(nv)
-            num = np.linalg.norm(diff)
-            if not np.isfinite(num):
-                err = float("inf")
-            else:
-                err = float(num / max(denom, floor))
-        if g.size == 0:
-            worst[key] = ((), float("nan"), float("nan"))
-        else:
-            k = int(np.argmax(np.where(np.isnan(diff), np.inf, diff)))
-            where = np.argwhere(mask)[k] if mask.ndim else ()
-            worst[key] = (tuple(int(i) for i in where), float(g[k]), float(nv[k]))
-        errors[key] = err
-    return errors, worst
+    if g.size == 0:
+        return 0.0, ((), float("nan"), float("nan"))
+    with np.errstate(invalid="ignore", over="ignore"):  # a user's grads may hold inf or nan
+        diff = np.abs(g - n)
+        num = float(np.linalg.norm(diff))
+        denom = float(np.linalg.norm(g) + np.linalg.norm(n))
+    err = num / max(denom, floor) if np.isfinite(num) else float("inf")
+    worst = int(np.argmax(np.where(np.isnan(diff), np.inf, diff)))
+    return err, (index(where[worst]), float(g[worst]), float(n[worst]))
+
+
+def _kink_error(g: np.ndarray, up: np.ndarray, down: np.ndarray, floor: float) -> Tuple[float, int]:
+    """How far kink-adjacent analytic values lie outside their one-sided slopes, relatively.
+
+    Across a kink the derivative jumps; a correct backward gives one of the one-sided
+    derivatives (or a value between them), so ``g`` must lie in ``[min(up, down),
+    max(up, down)]``; the error is the largest excess over ``|g| + |up| + |down|``, returned
+    with its position.
+    """
+    if g.size == 0:
+        return 0.0, -1
+    lo, hi = np.minimum(up, down), np.maximum(up, down)
+    with np.errstate(invalid="ignore", over="ignore"):
+        excess = np.maximum(np.maximum(lo - g, g - hi), 0.0)
+        scale = np.maximum(np.abs(g) + np.abs(lo) + np.abs(hi), floor)
+        ratio = np.where(np.isnan(g), np.inf, excess / scale)
+    worst = int(np.argmax(ratio))
+    return float(ratio[worst]), worst
 
 
 # --------------------------------------------------------------------------------------------
 # gradcheck
 # --------------------------------------------------------------------------------------------
-def _entry_costs(net: _Network, key: str, flat: np.ndarray, eps: float, progress: _Progress) -> Tuple[np.ndarray, np.ndarray]:
-    """Central differences and kink flags for the entries ``flat`` of ``key``, in batches."""
+def _entry_slopes(net: _Network, key: str, flat: np.ndarray, eps: float,
+                  progress: _Progress) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the entries ``flat`` of ``key``, in batches: the one-sided slopes
+    ``(J(p + eps) - J(p)) / eps`` and ``(J(p) - J(p - eps)) / eps`` (their mean is the central
+    difference) and whether the perturbation crossed a kink."""
     layer = int(key[1:])
     shape = net.W[layer].shape if key[0] == "W" else net.b[layer].shape
     m = net.m
@@ -537,22 +576,22 @@ def _entry_costs(net: _Network, key: str, flat: np.ndarray, eps: float, progress
     cols = cols if key[0] == "W" else np.zeros_like(cols)
     per_copy = 8 * m * (2 * net.widest_from(layer) + 2)
     batch = max(1, _BATCH_BYTES // (2 * per_copy))
-    out = np.empty(flat.size)
+    up, down = np.empty(flat.size), np.empty(flat.size)
     crossed = np.empty(flat.size, dtype=bool)
     for start in range(0, flat.size, batch):
         r, c = rows[start:start + batch], cols[start:start + batch]
         step = eps * source[c]  # (K, m): the change of row r of Z{layer}
         J, cross = net.costs_rows(layer, np.concatenate([r, r]), np.concatenate([step, -step]))
         K = r.size
-        out[start:start + K] = (J[:K] - J[K:]) / (2.0 * eps)
+        up[start:start + K], down[start:start + K] = J[:K] / eps, J[K:] / -eps
         crossed[start:start + K] = cross[:K] | cross[K:]
         progress.update(K)
-    return out, crossed
+    return up, down, crossed
 
 
 def _directional(net: _Network, key: str, analytic: np.ndarray, eps: float, k: int,
-                 rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``k`` random unit directions ``v`` in ``key``: ``<g, v>``, central differences, kink flags."""
+                 rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``k`` random unit directions ``v`` in ``key``: ``<g, v>``, the one-sided slopes, kink flags."""
     layer = int(key[1:])
     V = rng.standard_normal((k,) + analytic.shape)
     V /= np.linalg.norm(V.reshape(k, -1), axis=1).reshape((k,) + (1,) * analytic.ndim)
@@ -563,9 +602,8 @@ def _directional(net: _Network, key: str, analytic: np.ndarray, eps: float, k: i
         dZ = np.broadcast_to(V, (k, V.shape[1], m))
     dZ = eps * np.concatenate([dZ, -dZ])  # (2k, n_l, m)
     J, cross = net.costs_from(layer, np.ascontiguousarray(dZ.transpose(1, 0, 2)))
-    numerical = (J[:k] - J[k:]) / (2.0 * eps)
     slopes = V.reshape(k, -1) @ analytic.astype(np.float64).reshape(-1)
-    return slopes, numerical, cross[:k] | cross[k:]
+    return slopes, J[:k] / eps, J[k:] / -eps, cross[:k] | cross[k:]
 
 
 def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
@@ -644,44 +682,49 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         tol = max(tol, FLOAT32_TOL)
     rng = np.random.default_rng(seed)
 
+    # per key, over its checked items (entries, or directions): analytic g, one-sided slopes, kinks
+    items: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Callable]] = {}
     numerical: Dict[str, np.ndarray] = {}
-    checked: Dict[str, np.ndarray] = {}
-    kinks: Dict[str, List[Tuple[int, ...]]] = {}
     if mode == "directional":
-        analytic: Dict[str, np.ndarray] = {}
         for key in params:
-            slopes, numerical[key], cross = _directional(net, key, grads[key], eps, k, rng)
-            analytic[key] = slopes
-            checked[key] = ~cross
-            kinks[key] = [(int(i),) for i in np.flatnonzero(cross)]
+            items[key] = _directional(net, key, grads[key], eps, k, rng) + (_direction_index,)
+            numerical[key] = 0.5 * (items[key][1] + items[key][2])
     else:
-        analytic = grads
-        chosen = {}
-        for key, p in params.items():
-            size = p.size
-            chosen[key] = (np.arange(size) if mode == "full" or n >= size
-                           else np.sort(rng.choice(size, n, replace=False)))
+        chosen = {key: (np.arange(p.size) if mode == "full" or n >= p.size
+                        else np.sort(rng.choice(p.size, n, replace=False))) for key, p in params.items()}
         bar = _Progress(sum(c.size for c in chosen.values()), f"gradcheck {mode}", progress)
         try:
             for key, flat in chosen.items():
                 shape = params[key].shape
-                values, cross = _entry_costs(net, key, flat, eps, bar)
-                num = np.full(shape, np.nan)
-                num.reshape(-1)[flat] = values
-                mask = np.zeros(shape, dtype=bool)
-                mask.reshape(-1)[flat[~cross]] = True
-                numerical[key], checked[key] = num, mask
-                kinks[key] = [_index(shape, i) for i in flat[cross]]
+                up, down, cross = _entry_slopes(net, key, flat, eps, bar)
+                g = grads[key].reshape(-1)[flat].astype(np.float64)
+                items[key] = (g, up, down, cross, _entry_index(shape, flat))
+                numerical[key] = np.full(shape, np.nan)
+                numerical[key].reshape(-1)[flat] = 0.5 * (up + down)
         finally:
             bar.close()
 
-    errors, worst_entries = _judge(analytic, numerical, checked, ZERO_GRAD * max(1.0, abs(net.cost)))
-    worst_key = max(errors, key=lambda key: (np.nan_to_num(errors[key], nan=np.inf), -list(errors).index(key)))
+    floor = ZERO_GRAD * max(1.0, abs(net.cost))
+    kink_tol = max(tol, KINK_TOL)
+    errors, kink_errors, worst_entries, kinks, severity = {}, {}, {}, {}, {}
+    for key, (g, up, down, cross, index) in items.items():
+        central = 0.5 * (up + down)
+        errors[key], worst_entries[key] = _relative_error(g[~cross], central[~cross], floor, index,
+                                                          np.flatnonzero(~cross))
+        where = np.flatnonzero(cross)
+        kink_errors[key], i = _kink_error(g[where], up[where], down[where], floor)
+        kinks[key] = [index(j) for j in where]
+        severity[key] = max(errors[key] / tol, kink_errors[key] / kink_tol)
+        if where.size and (not worst_entries[key][0] or kink_errors[key] / kink_tol > errors[key] / tol):
+            worst_entries[key] = (index(where[i]), float(g[where[i]]), float(central[where[i]]))
+    failed = [key for key in params if not (errors[key] < tol and kink_errors[key] < kink_tol)]
+    worst_key = max(severity, key=lambda key: (np.nan_to_num(severity[key], nan=np.inf), -list(severity).index(key)))
     index, g, num = worst_entries[worst_key]
     return GradcheckReport(
-        ok=all(err < tol for err in errors.values()),
+        ok=not failed,
+        failed_keys=failed,
         errors=errors,
-        max_rel_error=errors[worst_key],
+        max_rel_error=max(errors[worst_key], kink_errors[worst_key]),
         worst_key=worst_key,
         worst_index=index,
         worst_analytic=g,
@@ -690,8 +733,10 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         eps=eps,
         precision=str(dtype),
         mode=mode,
-        n_checked={key: int(mask.sum()) for key, mask in checked.items()},
+        n_checked={key: int((~item[3]).sum()) for key, item in items.items()},
         kinks=kinks,
+        kink_errors=kink_errors,
+        kink_tol=kink_tol,
         worst_entries=worst_entries,
         numerical=numerical,
         cost=float(net.cost),
