@@ -181,6 +181,18 @@ def check_lr(lr) -> float:
     return lr
 
 
+def check_nonneg(value, name: str) -> float:
+    """A real, finite number ``>= 0`` (a noise level, a decay), returned as a Python float."""
+    if type(value) is float and 0.0 <= value < float("inf"):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a non-negative finite number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not (np.isfinite(value) and value >= 0.0):
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return value
+
+
 def check_like(params: Mapping, other: Mapping, name: str) -> None:
     """``other`` mirrors ``params`` key for key and shape for shape."""
     if type(other) is dict and type(params) is dict and other.keys() == params.keys():

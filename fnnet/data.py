@@ -20,6 +20,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from ._validation import check_nonneg
 from .network import _rng_from
 
 __all__ = [
@@ -140,7 +141,7 @@ def xor(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     y : ndarray of int64, shape (m,)
     """
     m = _check_count(m, "m")
-    noise = _check_nonneg(noise, "noise")
+    noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     corner = np.arange(m) % 4
     bits = np.stack([corner // 2, corner % 2])             # (2, m) of 0/1
@@ -172,7 +173,7 @@ def two_moons(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     y : ndarray of int64, shape (m,)
     """
     m = _check_count(m, "m", minimum=2)
-    noise = _check_nonneg(noise, "noise")
+    noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     t0 = np.linspace(0.0, math.pi, m // 2)
     t1 = np.linspace(0.0, math.pi, m - m // 2)
@@ -205,8 +206,8 @@ def circles(m: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: Opt
     y : ndarray of int64, shape (m,)
     """
     m = _check_count(m, "m", minimum=2)
-    noise = _check_nonneg(noise, "noise")
-    factor = _check_nonneg(factor, "factor")
+    noise = check_nonneg(noise, "noise")
+    factor = check_nonneg(factor, "factor")
     if not factor < 1.0:
         raise ValueError(f"factor (the inner radius) must be in [0, 1), got {factor!r}")
     gen = _rng_from(seed, rng)
@@ -244,7 +245,7 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, *, noise: float = 0.2, se
     """
     N = _check_count(n_per_class, "n_per_class")
     K = _check_count(n_classes, "n_classes")
-    noise = _check_nonneg(noise, "noise")
+    noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     r = np.linspace(0.0, 1.0, N)                                          # (N,)
     start = 4.0 * np.arange(K).reshape(K, 1)                              # (K, 1)
@@ -260,15 +261,6 @@ def _check_count(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
     return int(value)
-
-
-def _check_nonneg(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite number >= 0, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
 
 
 def _two_classes(first: np.ndarray, second: np.ndarray, noise: float, gen: np.random.Generator,

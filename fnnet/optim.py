@@ -24,7 +24,7 @@ from typing import Callable, Dict, Mapping, NamedTuple, Tuple
 
 import numpy as np
 
-from ._validation import check_like, check_lr
+from ._validation import check_like, check_lr, check_nonneg
 
 __all__ = [
     "sgd_step",
@@ -87,15 +87,6 @@ def _check_rate(value, name: str, *, upper_open: float = 1.0) -> float:
     return value
 
 
-def _check_weight_decay(weight_decay) -> float:
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real):
-        raise TypeError(f"weight_decay must be a non-negative finite number, got {type(weight_decay).__name__}")
-    weight_decay = float(weight_decay)
-    if not (math.isfinite(weight_decay) and weight_decay >= 0.0):
-        raise ValueError(f"weight_decay must be a non-negative finite number, got {weight_decay!r}")
-    return weight_decay
-
-
 def _check_state(params: Mapping, state, keys: Tuple[str, ...], optimizer: str) -> None:
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be the dict returned by init_{optimizer}(params), got {type(state).__name__}")
@@ -151,14 +142,20 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
         New params (same keys, order, shapes, dtypes) and the new (empty) state.
     """
     lr = check_lr(lr)
-    weight_decay = _check_weight_decay(weight_decay)
-    _check_float_params(params)
+    weight_decay = check_nonneg(weight_decay, "weight_decay")
+    if type(params) is not dict:
+        _check_float_params(params)
     check_like(params, grads, "grads")
-    if not isinstance(state, Mapping):
+    if type(state) is not dict and not isinstance(state, Mapping):
         raise TypeError(f"state must be the dict returned by init_sgd(params), got {type(state).__name__}")
     new = {}
-    for key, p in params.items():
-        step = _gradient(key, p, grads[key], weight_decay) * -lr
+    for key, p in params.items():  # the hot path of every training step: two ufunc calls a key
+        if type(p) is not np.ndarray or p.dtype.kind != "f":
+            _check_float_params(params)
+        g = grads[key]
+        if weight_decay and key.startswith("W"):
+            g = p * weight_decay + g
+        step = np.multiply(g, -lr, dtype=p.dtype)  # in the params' dtype, whatever the grads'
         step += p
         new[key] = step
     return new, {}
@@ -211,7 +208,7 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
     """
     lr = check_lr(lr)
     beta = _check_rate(beta, "beta")
-    weight_decay = _check_weight_decay(weight_decay)
+    weight_decay = check_nonneg(weight_decay, "weight_decay")
     _check_float_params(params)
     check_like(params, grads, "grads")
     _check_state(params, state, ("velocity",), "momentum")
@@ -282,7 +279,7 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (math.isfinite(eps) and eps > 0.0):
         raise ValueError(f"eps must be a positive finite number, got {eps!r}")
     eps = float(eps)
-    weight_decay = _check_weight_decay(weight_decay)
+    weight_decay = check_nonneg(weight_decay, "weight_decay")
     _check_float_params(params)
     check_like(params, grads, "grads")
     _check_state(params, state, ("m", "v"), "adam")

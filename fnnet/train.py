@@ -30,7 +30,8 @@ from .io import _npz_path
 from .losses import Loss, check_targets, cost, get_loss
 from .metrics import accuracy, predict, predict_labels
 from .network import backward, forward
-from .optim import _check_weight_decay, get_optimizer
+from ._validation import check_nonneg
+from .optim import get_optimizer
 
 __all__ = ["train", "TrainingDiverged"]
 
@@ -241,7 +242,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     epochs = _positive_int(epochs, "epochs")
     batch_size = _positive_int(batch_size, "batch_size")
     lr = check_lr(lr)
-    weight_decay = _check_weight_decay(weight_decay)
+    weight_decay = check_nonneg(weight_decay, "weight_decay")
     options = dict(optimizer_options or {})
     if not isinstance(verbose, (int, np.integer)):
         raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
