@@ -72,7 +72,7 @@ FLOAT32_TOL = 1e-3
 #: ``||g - n|| / max(||g|| + ||n||, ZERO_GRAD * max(1, |J|))``.
 ZERO_GRAD = 1e-4
 #: Tolerance for kink-adjacent entries, judged against one-sided slopes (first-order accurate).
-KINK_TOL = 1e-4
+KINK_TOL = 1e-3
 #: Show progress on stderr when a check is estimated to take longer than this (seconds).
 PROGRESS_AFTER = 3.0
 # Working memory of one batch of perturbed copies (well under 256 MB; small batches stay in cache).

@@ -1,0 +1,82 @@
+"""``python -m fnnet gradcheck``: prints the report, exit code 0 on pass, 1 on failure, 2 on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from fnnet.__main__ import main
+from fnnet._cli_gradcheck import PLANTS
+
+KEYS_4_8_3 = ["W1", "b1", "W2", "b2"]
+
+
+def _rows(out):
+    """The report's table rows by key."""
+    return {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in
+            {f"{p}{l}" for p in "Wb" for l in range(1, 9)}}
+
+
+def test_defaults_alone_check_the_4_8_3_network_and_exit_0(capsys):
+    assert main(["gradcheck"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "network [4, 8, 3], activations ['tanh', 'softmax'], loss cce, m = 16, float64" in out
+    assert "gradcheck PASS: full mode, float64 params" in out
+    rows = _rows(out)
+    assert list(rows) == KEYS_4_8_3 and all(line.endswith("PASS") for line in rows.values())
+
+
+def test_the_issue_command_line_exits_0(capsys):
+    argv = ["gradcheck", "--layers", "4,8,3", "--activations", "tanh,softmax", "--loss", "cce"]
+    assert main(argv) == 0
+    assert "gradcheck PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(["--loss", "mse"], id="mse-linear"),
+    pytest.param(["--loss", "bce", "--layers", "5,6,4,1", "--activations", "relu,leaky_relu,sigmoid"], id="bce-relu"),
+    pytest.param(["--dtype", "float32"], id="float32"),
+    pytest.param(["--mode", "sample", "--n", "3"], id="sample"),
+    pytest.param(["--mode", "directional", "--k", "4"], id="directional"),
+    pytest.param(["--layers", "3,2", "--m", "1"], id="one-layer-one-example"),
+])
+def test_correct_backward_passes_in_every_setting(argv, capsys):
+    assert main(["gradcheck"] + argv) == 0, capsys.readouterr().out
+    assert "gradcheck PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("plant,wrong", [
+    ("db-from-dW", "b2"), ("missing-1/m", "W1"), ("doubled-dW", "W2"), ("transposed-dW", "W1"), ("sign-flip", "b2"),
+])
+def test_planted_mistake_exits_1_and_the_report_names_the_key(plant, wrong, capsys):
+    assert set(PLANTS) == {"db-from-dW", "missing-1/m", "doubled-dW", "transposed-dW", "sign-flip"}
+    assert main(["gradcheck", "--plant", plant]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("planted bug: ") and "gradcheck FAIL" in out and f"in {wrong}" in out.splitlines()[2]
+    rows = _rows(out)
+    assert [key for key, line in rows.items() if "FAIL" in line] == [wrong]
+
+
+def test_bad_activation_exits_2_with_the_message_on_stderr(capsys):
+    assert main(["gradcheck", "--activations", "tanh,nope"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "unknown activation 'nope'" in err
+
+
+@pytest.mark.parametrize("argv", [["--layers", "4"], ["--layers", "4,x"], ["--loss", "hinge"], ["--mode", "fast"]])
+def test_bad_options_exit_2_through_argparse(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["gradcheck"] + argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_python_dash_m_exit_codes():
+    ok = subprocess.run([sys.executable, "-m", "fnnet", "gradcheck"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "gradcheck PASS" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "fnnet", "gradcheck", "--plant", "sign-flip"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "gradcheck FAIL" in bad.stdout
