@@ -11,16 +11,7 @@ import fnnet
 from fnnet.gradcheck import FLOAT32_TOL, GradcheckReport
 
 from conftest import assert_same, fd_grads, rel_errors, snapshot
-
-OUTPUTS = {
-    "mse": ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
-    "bce": ["sigmoid", "softmax"],
-    "cce": ["softmax", "sigmoid"],
-}
-HIDDEN = ["sigmoid", "relu", "tanh", "linear", "leaky_relu"]
-SOFTPLUS = fnnet.Activation(
-    "softplus", lambda z: np.logaddexp(0.0, z), lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
-)
+from test_core_gradients import HIDDEN, OUTPUTS, SOFTPLUS  # the sensible activation x loss table
 
 
 def make_problem(dims, acts, loss, m, seed, dtype=np.float64):
