@@ -114,6 +114,7 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
         "BLAS environment: " + (", ".join(f"{k}={v}" for k, v in h["blas_env"].items()) or "(none)"),
         "Peers: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in peers.items())
         + (f"; torch.set_num_threads({threads})" if peers.get("torch") else ""),
+        f"Memory allocator: {h.get('malloc', 'default')}",
         f"Load average at start: {h['loadavg_at_start']}",
     ]
     return lines
@@ -155,6 +156,38 @@ def interleaved_medians(fns: Dict[str, Callable[[], object]], rounds: int, min_t
             samples[name].append(_time_calls(fns[name], counts[name]))
     return {name: {"median_s": statistics.median(s), "min_s": min(s), "calls": counts[name],
                    "rounds": len(s)} for name, s in samples.items()}
+
+
+def tune_malloc() -> str:
+    """Keep freed memory in glibc's heap (no mmap/munmap, no trimming) for this process.
+
+    By default glibc serves allocations above a *dynamic* threshold (128 KiB at start) with
+    fresh ``mmap`` pages and trims the heap top on free, so the arrays a pure step allocates
+    can page-fault on every step; whether they do depends on what the process freed before.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        ok = libc.mallopt(-3, 32 << 20) == 1 and libc.mallopt(-1, 1 << 30) == 1  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    except (OSError, AttributeError, TypeError):
+        ok = False
+    return ("tuned: M_MMAP_THRESHOLD=32 MiB, M_TRIM_THRESHOLD=1 GiB (mallopt)" if ok
+            else "tuning requested but mallopt is unavailable (not glibc): default")
+
+
+def faults_per_call(fn: Callable[[], object], calls: int) -> float:
+    """Minor page faults per call (fresh pages the allocator had to map), over ``calls`` calls."""
+    try:
+        import resource
+    except ImportError:
+        return float("nan")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def _loadavg() -> Optional[float]:
@@ -201,6 +234,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     load_before = _loadavg()
     times = interleaved_medians(fns, args.rounds, args.min_time)
     load = [load_before, _loadavg()]
+    faults = faults_per_call(fns["step"], min(times["step"]["calls"], 200))
     med = {k: v["median_s"] for k, v in times.items()}
     ratios = {
         "step_over_floor": med["step"] / med["floor"],
@@ -234,6 +268,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
         "n_gemms": n_gemms, "gemm_flops": flops, "floor_gflops": flops / med["floor"] / 1e9,
         "times": times, "ratios": ratios, "memory": mem, "checks": checks, "skipped": skipped,
         "targets": targets, "loadavg_1min": load,
+        "step_page_faults": faults,
     }
 
 
@@ -253,7 +288,7 @@ def _x(value: Optional[float], digits: int = 2) -> str:
 
 
 COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
-           "vs loop", "vs torch", "vs sklearn", "mem")
+           "vs loop", "vs torch", "vs sklearn", "mem", "faults")
 
 
 def table_rows(rows: List[Dict]) -> List[List[str]]:
@@ -264,7 +299,8 @@ def table_rows(rows: List[Dict]) -> List[List[str]]:
         out.append([r["case"], r["dtype"], _t(med.get("forward")), _t(med.get("backward")),
                     _t(med.get("update")), _t(med.get("step")), _t(med.get("floor")),
                     _x(ra["step_over_floor"]), _x(ra.get("loop_speedup"), 1), _x(ra.get("torch_speedup")),
-                    _x(ra.get("sklearn_speedup")), _x(ra.get("mem_ratio"))])
+                    _x(ra.get("sklearn_speedup")), _x(ra.get("mem_ratio")),
+                    "-" if r["step_page_faults"] != r["step_page_faults"] else f"{r['step_page_faults']:.0f}"])
     return out
 
 
@@ -320,6 +356,8 @@ def parse_args(argv=None):
     p.add_argument("--min-time", type=float, help="seconds per measurement (default 0.2, --quick 0.002)")
     p.add_argument("--peers", default="torch,sklearn",
                    help="comma-separated peers to time when installed: torch, sklearn, or 'none'")
+    p.add_argument("--malloc-tuned", action="store_true",
+                   help="mallopt: keep freed memory in the heap, so fnnet's fresh arrays do not page-fault")
     p.add_argument("--torch-threads", type=int, default=None,
                    help="torch.set_num_threads (default: the BLAS thread count, for a like-for-like comparison)")
     args = p.parse_args(argv)
@@ -343,7 +381,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
+    malloc = tune_malloc() if args.malloc_tuned else "glibc default (dynamic mmap and trim thresholds)"
     header = machine_header()
+    header["malloc"] = malloc
     threads = args.torch_threads or int(header["blas_runtime"]["num_threads"])
     peers = {"torch": _cases.torch_available() if "torch" in args.peers else None,
              "sklearn": _cases.sklearn_available() if "sklearn" in args.peers else None}
@@ -351,7 +391,8 @@ def main(argv=None) -> Dict:
         print(line)
     print(f"{args.rounds} interleaved rounds, >= {args.min_time:g} s per measurement, medians; "
           "ratios: 'vs X' = time of X / time of fnnet's step (> 1: fnnet faster); "
-          "mem = tracemalloc peak of forward+backward / (cache A1..AL + grads)")
+          "mem = tracemalloc peak of forward+backward / (cache A1..AL + grads); "
+          "faults = minor page faults per fnnet step")
     load = header["loadavg_at_start"]
     if load and load[0] > 0.5:
         print(f"WARNING: load average {load[0]:.2f}: other processes compete for the cores. Multi-threaded "

@@ -14,7 +14,7 @@ sys.path.insert(0, str(BENCH))
 import _cases  # noqa: E402
 
 COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
-           "vs loop", "vs torch", "vs sklearn", "mem")
+           "vs loop", "vs torch", "vs sklearn", "mem", "faults")
 
 
 def _run(*args, timeout=120):
@@ -60,6 +60,7 @@ def test_quick_json_structure_and_ratios(quick):
         for peer in ("torch", "sklearn"):
             assert (f"{peer}_speedup" in r["ratios"]) == (peer not in r["skipped"])
         assert set(r["targets"]) == set(_cases.CASES[r["case"]].targets)
+        assert r["step_page_faults"] >= 0
 
 
 def test_quick_markdown_has_both_tables(quick):
