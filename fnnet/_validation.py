@@ -162,9 +162,9 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
 def raise_not_finite(arr: np.ndarray, name: str) -> None:
     """Raise the ValueError for an array known to hold NaN or inf, locating the first one."""
     bad = ~np.isfinite(arr)
-    r, c = np.argwhere(bad)[0]
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
     raise ValueError(
-        f"{name} contains NaN or inf ({int(bad.sum())} entries, first at [{r}, {c}] = {arr[r, c]}); "
+        f"{name} contains NaN or inf ({int(bad.sum())} entries, first at {list(first)} = {arr[first]}); "
         "inputs must be finite"
     )
 

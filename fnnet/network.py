@@ -14,7 +14,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, LAYER_KEYS, as_matrix, check_params
+from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_params, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -138,17 +138,35 @@ def forward(params: Mapping[str, np.ndarray], X,
     """
     L, dtype = check_params(params)
     acts = resolve_activations(activations, L)
-    A = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)")
+    # X is checked for NaN/inf through Z1 below: a non-finite X always makes Z1 non-finite, and
+    # Z1 (n1, m) is the cheaper array to scan whenever n1 < n0 (784 -> 30 for MNIST)
+    A = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)",
+                  check_finite=False)
 
     cache = {"A0": A, "activations": acts}
     for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
         Z = params[w_key] @ A
         Z += params[b_key]
+        if a_key == "A1" and not _all(np.isfinite(Z), axis=None):
+            _explain_nonfinite_z1(params, A)
         if act.needs_z:
             cache[z_key] = Z
         A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
         cache[a_key] = A
     return A, cache
+
+
+def _explain_nonfinite_z1(params: Mapping[str, np.ndarray], X: np.ndarray) -> None:
+    """Z1 = W1 @ X + b1 holds NaN or inf: say whose fault it is."""
+    if not _all(np.isfinite(X), axis=None):
+        raise_not_finite(X, "X")
+    for key in ("W1", "b1"):
+        if not _all(np.isfinite(params[key]), axis=None):
+            raise_not_finite(params[key], f"params[{key!r}]")
+    raise ValueError(
+        f"Z1 = W1 @ X + b1 overflowed {X.dtype} (max |X| = {float(np.abs(X).max()):.3g}, "
+        f"max |W1| = {float(np.abs(params['W1']).max()):.3g}); scale the inputs down"
+    )
 
 
 def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
