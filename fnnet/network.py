@@ -144,15 +144,16 @@ def forward(params: Mapping[str, np.ndarray], X,
                   check_finite=False)
 
     cache = {"A0": A, "activations": acts}
-    for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
-        Z = params[w_key] @ A
-        Z += params[b_key]
-        if a_key == "A1" and not _all(np.isfinite(Z), axis=None):
-            _explain_nonfinite_z1(params, A)
-        if act.needs_z:
-            cache[z_key] = Z
-        A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
-        cache[a_key] = A
+    with np.errstate(over="ignore"):  # matmul warns on overflow; Z1's check below names it instead
+        for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
+            Z = params[w_key] @ A
+            Z += params[b_key]
+            if a_key == "A1" and not _all(np.isfinite(Z), axis=None):
+                _explain_nonfinite_z1(params, A)
+            if act.needs_z:
+                cache[z_key] = Z
+            A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
+            cache[a_key] = A
     return A, cache
 
 
