@@ -333,6 +333,32 @@ class _Network:
             W = self.W[layer]
             dZ = (W @ dA.reshape(dA.shape[0], K * m)).reshape(W.shape[0], K, m)
 
+    def costs_along(self, dW: Sequence[np.ndarray], db: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+        """Cost changes of ``K`` copies in which every ``W{l}`` and ``b{l}`` moves at once.
+
+        ``dW[l - 1]`` is (K, n_l, n_{l-1}) and ``db[l - 1]`` (K, n_l, 1). Layer by layer,
+        ``dZ{l} = W{l} @ dA{l-1} + dW{l} @ (A{l-1} + dA{l-1}) + db{l}``: the exact change of
+        ``Z{l}``, with nothing subtracted from a nearly equal number.
+        """
+        K, m = dW[0].shape[0], self.m
+        crossed = np.zeros(K, dtype=bool)
+        dA = None  # the input does not move
+        for layer in range(1, self.L + 1):
+            A_prev = self.A[layer - 1][None]  # (1, n_{l-1}, m)
+            if dA is None:
+                dZ = np.matmul(dW[layer - 1], A_prev)  # (K, n_l, m)
+            else:
+                moved = A_prev + dA.transpose(1, 0, 2)  # (K, n_{l-1}, m)
+                dZ = np.matmul(dW[layer - 1], moved)
+                W = self.W[layer]
+                dZ += (W @ dA.reshape(dA.shape[0], K * m)).reshape(W.shape[0], K, m).transpose(1, 0, 2)
+            dZ += db[layer - 1]
+            dA, cross = self._change(layer, self.Z[layer][:, None, :], self.A[layer][:, None, :],
+                                     np.ascontiguousarray(dZ.transpose(1, 0, 2)))
+            if cross is not None:
+                crossed |= cross.any(axis=(0, 2))
+        return self.cost_changes(dA), crossed
+
     def costs_rows(self, layer: int, rows: np.ndarray, dZrows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Cost changes of ``K`` copies in which only row ``rows[k]`` of ``Z{layer}`` moves, by ``dZrows[k]``.
 
@@ -421,8 +447,9 @@ class GradcheckReport:
         The keys that do not pass, in params order.
     errors : dict of str to float
         Per key, ``||g - n|| / (||g|| + ||n||)`` over the entries clear of kinks
-        (``"directional"``: over the key's directional derivatives ``<g, v>`` and their
-        central differences); the denominator is at least ``ZERO_GRAD * max(1, |J|)``.
+        (``"directional"``: one entry, ``"all"``, over the ``k`` directional derivatives
+        ``<g, v>`` of the whole network and their central differences); the denominator is at
+        least ``ZERO_GRAD * max(1, |J|)``.
     max_rel_error : float
         The worst key's error (its ``kink_errors`` value if that is larger).
     worst_key : str
@@ -589,21 +616,33 @@ def _entry_slopes(net: _Network, key: str, flat: np.ndarray, eps: float,
     return up, down, crossed
 
 
-def _directional(net: _Network, key: str, analytic: np.ndarray, eps: float, k: int,
-                 rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``k`` random unit directions ``v`` in ``key``: ``<g, v>``, the one-sided slopes, kink flags."""
-    layer = int(key[1:])
-    V = rng.standard_normal((k,) + analytic.shape)
-    V /= np.linalg.norm(V.reshape(k, -1), axis=1).reshape((k,) + (1,) * analytic.ndim)
-    m = net.m
-    if key[0] == "W":
-        dZ = np.matmul(V, net.A[layer - 1])  # (k, n_l, m): the change of Z{layer} per direction
-    else:
-        dZ = np.broadcast_to(V, (k, V.shape[1], m))
-    dZ = eps * np.concatenate([dZ, -dZ])  # (2k, n_l, m)
-    J, cross = net.costs_from(layer, np.ascontiguousarray(dZ.transpose(1, 0, 2)))
-    slopes = V.reshape(k, -1) @ analytic.astype(np.float64).reshape(-1)
-    return slopes, J[:k] / eps, J[k:] / -eps, cross[:k] | cross[k:]
+def _directional(net: _Network, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
+                 eps: float, k: int, rng: np.random.Generator
+                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``k`` random unit directions ``v`` over the whole network (all keys at once).
+
+    Returns ``<g, v>`` (k,), the one-sided slopes ``(J(p + eps v) - J(p)) / eps`` and
+    ``(J(p) - J(p - eps v)) / eps`` (k,) each, and kink flags (k,): one cost pair per direction.
+    """
+    keys = list(params)
+    V = {key: rng.standard_normal((k,) + params[key].shape) for key in keys}
+    norm = np.sqrt(sum((v.reshape(k, -1) ** 2).sum(axis=1) for v in V.values()))  # (k,)
+    for key in keys:
+        V[key] /= norm.reshape((k,) + (1,) * params[key].ndim)
+    slopes = sum(V[key].reshape(k, -1) @ grads[key].astype(np.float64).reshape(-1) for key in keys)
+    # one batch of 2k copies (+eps v, -eps v) per chunk, within the working-memory budget
+    per_copy = 8 * (sum(p.size for p in params.values()) + 3 * net.m * sum(net.W[l].shape[0] for l in range(1, net.L + 1)))
+    chunk = max(1, min(k, _BATCH_BYTES // (2 * per_copy)))
+    J = np.empty(2 * k)
+    crossed = np.zeros(k, dtype=bool)
+    for i in range(0, k, chunk):
+        j = min(i + chunk, k)
+        dW = [eps * np.concatenate([V[f"W{l}"][i:j], -V[f"W{l}"][i:j]]) for l in range(1, net.L + 1)]
+        db = [eps * np.concatenate([V[f"b{l}"][i:j], -V[f"b{l}"][i:j]]) for l in range(1, net.L + 1)]
+        changes, cross = net.costs_along(dW, db)
+        J[i:j], J[k + i:k + j] = changes[:j - i], changes[j - i:]
+        crossed[i:j] = cross[:j - i] | cross[j - i:]
+    return slopes, J[:k] / eps, J[k:] / -eps, crossed
 
 
 def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
@@ -631,11 +670,13 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         tolerance used is ``max(tol, FLOAT32_TOL)`` (``1e-3``).
     mode : {"full", "sample", "directional"}
         ``"full"``: every entry. ``"sample"``: ``n`` random entries per key (all if fewer).
-        ``"directional"``: ``k`` random unit directions ``v`` per key, comparing
-        ``(J(p + eps v) - J(p - eps v)) / (2 eps)`` with ``<g, v>``: one cost pair per
-        direction, whatever the size of the key.
+        ``"directional"``: ``k`` random unit directions ``v`` over the whole network (every
+        key at once), comparing ``(J(p + eps v) - J(p - eps v)) / (2 eps)`` with
+        ``<grads, v>``: one cost pair per direction, whatever the size of the network. Its
+        verdict is for the network as a whole (the report's single key ``"all"``); run
+        ``"sample"`` or ``"full"`` to find which key is wrong.
     n, k : int
-        Entries per key (``"sample"``), directions per key (``"directional"``).
+        Entries per key (``"sample"``), directions over the network (``"directional"``).
     seed : int
         Seeds the choice of entries and directions.
     progress : bool, optional
@@ -685,10 +726,9 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     # per key, over its checked items (entries, or directions): analytic g, one-sided slopes, kinks
     items: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Callable]] = {}
     numerical: Dict[str, np.ndarray] = {}
-    if mode == "directional":
-        for key in params:
-            items[key] = _directional(net, key, grads[key], eps, k, rng) + (_direction_index,)
-            numerical[key] = 0.5 * (items[key][1] + items[key][2])
+    if mode == "directional":  # one verdict for the whole network, under the key "all"
+        items["all"] = _directional(net, params, grads, eps, k, rng) + (_direction_index,)
+        numerical["all"] = 0.5 * (items["all"][1] + items["all"][2])
     else:
         chosen = {key: (np.arange(p.size) if mode == "full" or n >= p.size
                         else np.sort(rng.choice(p.size, n, replace=False))) for key, p in params.items()}
@@ -717,7 +757,7 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         severity[key] = max(errors[key] / tol, kink_errors[key] / kink_tol)
         if where.size and (not worst_entries[key][0] or kink_errors[key] / kink_tol > errors[key] / tol):
             worst_entries[key] = (index(where[i]), float(g[where[i]]), float(central[where[i]]))
-    failed = [key for key in params if not (errors[key] < tol and kink_errors[key] < kink_tol)]
+    failed = [key for key in items if not (errors[key] < tol and kink_errors[key] < kink_tol)]
     worst_key = max(severity, key=lambda key: (np.nan_to_num(severity[key], nan=np.inf), -list(severity).index(key)))
     index, g, num = worst_entries[worst_key]
     return GradcheckReport(
@@ -740,5 +780,6 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         worst_entries=worst_entries,
         numerical=numerical,
         cost=float(net.cost),
-        shapes={key: tuple(p.shape) for key, p in params.items()},
+        shapes=({"all": (sum(p.size for p in params.values()),)} if mode == "directional"
+                else {key: tuple(p.shape) for key, p in params.items()}),
     )
