@@ -323,7 +323,7 @@ def target_lines(rows: List[Dict]) -> List[Dict[str, str]]:
             elif t["met"]:
                 verdict = "met"
             else:
-                verdict = f"MISSED by {(t['off_by'] - 1) * 100:.0f}%"
+                verdict = f"MISSED by {(t['off_by'] - 1) * 100:.{0 if t['off_by'] >= 1.01 else 1}f}%"
             out.append({"case": f"{r['case']} {r['dtype']}", "what": labels[key], "target": f"{sign} {t['target']:g}x",
                         "value": "-" if t["value"] is None else f"{t['value']:.2f}x", "verdict": verdict})
     return out
@@ -343,6 +343,21 @@ def markdown(result: Dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def write_markdown(path: Path, text: str) -> None:
+    """Write ``text``; into an existing file, only between its START and END markers (the prose around stays)."""
+    block = f"{START}\n{text}{END}\n"
+    old = path.read_text() if path.exists() else ""
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        path.write_text(head + block + ("\n" + tail if tail else ""))
+    else:
+        path.write_text(block)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -351,7 +366,9 @@ def parse_args(argv=None):
     p.add_argument("--cases", default=",".join(_cases.CASES),
                    help=f"comma-separated, from {', '.join(_cases.CASES)} (default: all)")
     p.add_argument("--json", metavar="PATH", help="write every figure as JSON")
-    p.add_argument("--markdown", metavar="PATH", help="write the machine header and the tables as markdown")
+    p.add_argument("--markdown", metavar="PATH",
+                   help="write the machine header and the tables as markdown; in an existing file with "
+                        f"'{START}' ... '{END}' markers only that part is replaced")
     p.add_argument("--rounds", type=int, help="interleaved rounds per row (default 7, --quick 3)")
     p.add_argument("--min-time", type=float, help="seconds per measurement (default 0.2, --quick 0.002)")
     p.add_argument("--peers", default="torch,sklearn",
@@ -422,7 +439,7 @@ def main(argv=None) -> Dict:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))
     if args.markdown:
-        Path(args.markdown).write_text(markdown(result))
+        write_markdown(Path(args.markdown), markdown(result))
     return result
 
 

@@ -69,6 +69,18 @@ def test_quick_markdown_has_both_tables(quick):
     assert md.count("\n| tiny |") == 2 and md.count("\n| small |") == 2
 
 
+def test_markdown_replaces_only_the_marked_block(tmp_path):
+    import run
+
+    path = tmp_path / "R.md"
+    path.write_text(f"# Title\n\n{run.START}\nold table\n{run.END}\n\n## Analysis\nkept\n")
+    run.write_markdown(path, "new table\n")
+    assert path.read_text() == f"# Title\n\n{run.START}\nnew table\n{run.END}\n\n## Analysis\nkept\n"
+    fresh = tmp_path / "new.md"
+    run.write_markdown(fresh, "t\n")
+    assert fresh.read_text() == f"{run.START}\nt\n{run.END}\n"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--cases", "tiny,huge"], "unknown case"),
     (["--peers", "jax"], "unknown peer"),
