@@ -284,7 +284,7 @@ class _Network:
             Z = self.W[layer] @ self.A[-1]
             Z += self.b[layer]
             self.Z.append(Z)
-            self.A.append(acts[layer - 1].apply_(Z.copy()))
+            self.A.append(acts[layer - 1].function(Z))
         self.cost = float(loss.cost(self.A[-1], Y))
         self.residual = self.A[-1] - Y
 

@@ -149,13 +149,17 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     if type(state) is not dict and not isinstance(state, Mapping):
         raise TypeError(f"state must be the dict returned by init_sgd(params), got {type(state).__name__}")
     new = {}
+    minus_lr = {}  # -lr as a 0-d array per dtype: cheaper for the ufunc than a Python float
     for key, p in params.items():  # the hot path of every training step: two ufunc calls a key
         if type(p) is not np.ndarray or p.dtype.kind != "f":
             _check_float_params(params)
         g = grads[key]
         if weight_decay and key.startswith("W"):
             g = p * weight_decay + g
-        step = np.multiply(g, -lr, dtype=p.dtype)  # in the params' dtype, whatever the grads'
+        factor = minus_lr.get(p.dtype)
+        if factor is None:
+            factor = minus_lr[p.dtype] = np.array(-lr, dtype=p.dtype)
+        step = np.multiply(g, factor, dtype=p.dtype) if g.dtype != p.dtype else g * factor
         step += p
         new[key] = step
     return new, {}
