@@ -10,7 +10,10 @@ from typing import List, Optional
 def main(argv: Optional[List[str]] = None) -> int:
     from . import _cli_gradcheck, _cli_train
 
-    parser = argparse.ArgumentParser(prog="python -m fnnet", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m fnnet",
+        description="fnnet: train a small network, or check a backward pass against finite differences.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for cli in (_cli_train, _cli_gradcheck):
         cli.register(commands)
