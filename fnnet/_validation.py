@@ -169,16 +169,36 @@ def raise_not_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def check_positive(value, name: str) -> float:
+    """A real, finite number ``> 0`` (a step size, an epsilon), returned as a Python float.
+
+    Raises ``TypeError`` for a non-number (bool included), ``ValueError`` for a bad value.
+    """
+    if type(value) is float and 0.0 < value < float("inf"):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not (np.isfinite(value) and value > 0.0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return value
+
+
 def check_lr(lr) -> float:
     """A learning rate: a real, finite, positive number, returned as a Python float."""
-    if type(lr) is float and 0.0 < lr < float("inf"):
-        return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a positive finite number, got {type(lr).__name__} {lr!r}")
-    lr = float(lr)
-    if not (np.isfinite(lr) and lr > 0.0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    return lr
+    return check_positive(lr, "lr")
+
+
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """A whole number ``>= minimum`` (a size, a count of epochs), returned as a Python int.
+
+    Raises ``TypeError`` for a non-integer (bool and 2.0 included), ``ValueError`` below ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return int(value)
 
 
 def check_nonneg(value, name: str) -> float:

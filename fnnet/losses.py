@@ -29,7 +29,7 @@ import numpy as np
 from . import activations as _act
 from ._validation import _shape, as_matrix, raise_not_finite
 
-__all__ = ["LOSSES", "cost"]
+__all__ = ["Loss", "LOSSES", "cost"]
 
 # ufunc reductions called directly: the ndarray methods add a Python-level wrapper per call
 _min, _max, _sum = np.minimum.reduce, np.maximum.reduce, np.add.reduce
@@ -112,12 +112,16 @@ LOSSES: Dict[str, Loss] = {
     "cce": Loss("cce", _cce_cost, _cce_gradient, probabilities=True),
 }
 
-# (output activation, loss) pairs whose output delta dJ/dZ_L is exactly (A - Y) / m.
+# (output activation, loss) pairs whose output delta dJ/dZ_L is exactly (A - Y) / m; keyed on
+# the built-in objects, so a user's own Loss or Activation never takes this path by its name.
 _FUSED = {
-    (_act.ACTIVATIONS["linear"], "mse"),
-    (_act.ACTIVATIONS["sigmoid"], "bce"),
-    (_act.ACTIVATIONS["softmax"], "cce"),
+    (_act.ACTIVATIONS["linear"], LOSSES["mse"]),
+    (_act.ACTIVATIONS["sigmoid"], LOSSES["bce"]),
+    (_act.ACTIVATIONS["softmax"], LOSSES["cce"]),
 }
+
+#: The output activation that goes with each built-in loss (the fused pairs above).
+NATURAL_OUTPUT = {"mse": "linear", "bce": "sigmoid", "cce": "softmax"}
 
 
 def get_loss(spec: Union[str, Loss]) -> Loss:
@@ -132,33 +136,34 @@ def get_loss(spec: Union[str, Loss]) -> Loss:
     raise TypeError(f"loss must be a name (str), got {type(spec).__name__}")
 
 
-def check_targets(Y, shape, dtype: np.dtype, loss: Loss) -> np.ndarray:
+def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.ndarray:
     """Validate targets against the output shape ``(n_L, m)`` and the loss; cast to ``dtype``.
 
     ``bce`` needs ``0 <= Y <= 1``; ``cce`` needs every column of ``Y`` to be a probability
-    vector (one-hot labels or soft targets): entries in ``[0, 1]`` summing to 1.
+    vector (one-hot labels or soft targets): entries in ``[0, 1]`` summing to 1. ``name`` is
+    what messages call the array (``"Y_val"`` for validation targets).
     """
     n_out, m = shape
     # log losses check the range [0, 1] below, which catches NaN and inf in the same two passes
-    Y = as_matrix(Y, "Y", dtype, check_finite=not loss.probabilities)
+    Y = as_matrix(Y, name, dtype, check_finite=not loss.probabilities)
     if Y.shape != shape:
-        hint = "; did you pass examples as rows? use Y.T" if Y.shape == (m, n_out) else ""
+        hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
         raise ValueError(
-            f"Y has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
+            f"{name} has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
         )
     if loss.probabilities:
         lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))  # NaN propagates
         if not (lo >= 0.0 and hi <= 1.0):
             if not (np.isfinite(lo) and np.isfinite(hi)):
-                raise_not_finite(Y, "Y")
-            raise ValueError(f"{loss.name} targets Y must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
-        if loss.name == "cce":
+                raise_not_finite(Y, name)
+            raise ValueError(f"{loss.name} targets {name} must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
+        if loss is LOSSES["cce"]:
             sums = _sum(Y, axis=0)
             tol = float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out)
             worst = int(np.argmax(np.abs(sums - 1.0)))
             if abs(float(sums[worst]) - 1.0) > tol:
                 raise ValueError(
-                    "cce targets Y must be one-hot or probability columns summing to 1; "
+                    f"cce targets {name} must be one-hot or probability columns summing to 1; "
                     f"column {worst} sums to {float(sums[worst]):g} (use fnnet.one_hot(labels, k) for labels)"
                 )
     return Y
@@ -211,7 +216,7 @@ def output_delta(activation: _act.Activation, loss: Loss, AL: np.ndarray, Y: np.
     ``fused=False`` forces the general chain rule ``g'(Z_L) * dJ/dA_L`` even for the three
     pairs whose delta is ``(A - Y) / m`` (tests compare both paths).
     """
-    if fused and (activation, loss.name) in _FUSED:
+    if fused and (activation, loss) in _FUSED:
         dZ = AL - Y
         dZ *= 1.0 / AL.shape[1]
         return dZ
