@@ -21,6 +21,7 @@ mid-write leaves the previous file untouched and no temporary file behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import numbers
 import os
@@ -44,7 +45,7 @@ Entries = List[Tuple[str, np.ndarray]]
 # --------------------------------------------------------------------------- public API
 
 
-def save_params(path, params: Mapping[str, np.ndarray], **metadata: Any) -> str:
+def save_params(path, params: Mapping[str, np.ndarray], /, **metadata: Any) -> str:
     """Save a dict of arrays (and JSON metadata) to an ``.npz`` file, atomically.
 
     Parameters
@@ -56,12 +57,18 @@ def save_params(path, params: Mapping[str, np.ndarray], **metadata: Any) -> str:
         non-empty strings not starting with ``"__"`` (reserved).
     **metadata
         JSON-serialisable values (numpy scalars are converted to Python numbers), e.g.
-        ``activations=["relu", "sigmoid"], epoch=10``. Tuples come back as lists.
+        ``activations=["relu", "sigmoid"], epoch=10``. Tuples come back as lists. Any keyword
+        is allowed, ``path`` and ``params`` included (those two arguments are positional-only).
 
     Returns
     -------
     str
         The path written (with ``.npz``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The target's directory does not exist (the message names it).
 
     Examples
     --------
@@ -104,13 +111,30 @@ def load_params(path) -> Dict[str, np.ndarray]:
 
 
 def load_metadata(path) -> Dict[str, Any]:
-    """The metadata saved with :func:`save_params` or :func:`save_checkpoint`, as a dict."""
+    """The metadata saved with :func:`save_params` or :func:`save_checkpoint`, as a dict.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An fnnet params or checkpoint file; ``.npz`` is appended when missing.
+
+    Returns
+    -------
+    dict of str -> object
+        The ``**metadata`` keywords as JSON gave them back: numbers, strings, bools, ``None``,
+        lists (tuples come back as lists) and dicts with string keys. No arrays are read into it.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_params`.
+    """
     path = _npz_path(path)
     contents, _ = _read(path)
     return _json_entry(contents, METADATA_KEY, path)
 
 
-def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, **metadata: Any) -> str:
+def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, /, **metadata: Any) -> str:
     """Save params, an optimizer state and metadata, atomically, to resume training later.
 
     Parameters
@@ -126,12 +150,19 @@ def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, **me
         nesting, key order, container types, leaf types, dtypes, shapes and values.
     **metadata
         JSON-serialisable values, e.g. ``epoch=4``, ``rng_state=gen.bit_generator.state``
-        (its big integers survive: JSON integers are unbounded in Python).
+        (its big integers survive: JSON integers are unbounded in Python). Any keyword is
+        allowed, ``path``, ``params`` and ``state`` included (those three arguments are
+        positional-only).
 
     Returns
     -------
     str
         The path written (with ``.npz``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The target's directory does not exist (the message names it).
 
     Examples
     --------
@@ -156,12 +187,19 @@ def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, **me
 def load_checkpoint(path) -> Tuple[Dict[str, np.ndarray], Dict[str, Any], Dict[str, Any]]:
     """Load what :func:`save_checkpoint` saved.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.npz`` is appended when missing.
+
     Returns
     -------
     params : dict of str -> ndarray
+        Every array with its saved key, shape and dtype, e.g. ``W1 (n1, n0), b1 (n1, 1), ...``.
     state : dict
         The optimizer state, exactly as saved.
     metadata : dict
+        As :func:`load_metadata`.
 
     Raises
     ------
@@ -239,7 +277,12 @@ def _write_atomic(path: str, entries: Entries) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     # 0o666 minus the umask, like any new file (a NamedTemporaryFile would be 0o600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            errno.ENOENT, f"cannot save {path}: its directory {directory} does not exist", directory
+        ) from None
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:

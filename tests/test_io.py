@@ -4,6 +4,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import zipfile
 
 import numpy as np
@@ -180,6 +181,19 @@ def test_metadata_must_be_json(tmp_path, value):
     with pytest.raises(TypeError, match="metadata 'bad' must be JSON-serialisable"):
         fnnet.save_params(tmp_path / "m", make_params(np.float64), ok=1, bad=value)
     assert os.listdir(tmp_path) == []
+
+
+def test_metadata_may_use_the_argument_names(tmp_path):
+    params = make_params(np.float64)
+    fnnet.save_params(tmp_path / "m", params, path="elsewhere", params=[1, 2])
+    assert fnnet.load_metadata(tmp_path / "m") == {"path": "elsewhere", "params": [1, 2]}
+    assert_same_arrays(fnnet.load_params(tmp_path / "m"), params)
+    fnnet.save_checkpoint(tmp_path / "c", params, {"t": 1}, path="x", params="p", state=1)
+    loaded, state, meta = fnnet.load_checkpoint(tmp_path / "c")
+    assert meta == {"path": "x", "params": "p", "state": 1}
+    assert state == {"t": 1}
+    assert_same_arrays(loaded, params)
+    assert sorted(os.listdir(tmp_path)) == ["c.npz", "m.npz"]
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -363,6 +377,20 @@ def test_missing_file(tmp_path):
     for load in (fnnet.load_params, fnnet.load_metadata, fnnet.load_checkpoint):
         with pytest.raises(FileNotFoundError, match="absent.npz"):
             load(tmp_path / "absent")
+
+
+@pytest.mark.parametrize("save", [
+    lambda path, p: fnnet.save_params(path, p),
+    lambda path, p: fnnet.save_checkpoint(path, p, {"t": 1}),
+], ids=["params", "checkpoint"])
+def test_missing_directory_named(tmp_path, save):
+    target = tmp_path / "no_such_dir" / "model"
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"cannot save {target}.npz: its directory {tmp_path / 'no_such_dir'} does not exist")) as info:
+        save(target, make_params(np.float64))
+    assert ".tmp" not in str(info.value)
+    assert info.value.filename == str(tmp_path / "no_such_dir")
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("corrupt", [
