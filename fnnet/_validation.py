@@ -70,6 +70,7 @@ def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
     L = n_layers(params)
     for layer in range(len(LAYER_KEYS) + 1, L + 1):  # deeper than any network seen so far
         LAYER_KEYS.append((f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}"))
+        _WB_KEYS.append(LAYER_KEYS[-1][:2])  # so the next call takes the lean path
     if len(params) != 2 * L:
         expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
         missing = sorted(expected - set(params))

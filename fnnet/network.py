@@ -14,7 +14,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_params, raise_not_finite
+from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_count, check_params, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -80,8 +80,7 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
     if len(dims) < 2:
         raise ValueError(f"layer_dims needs at least an input and an output size, got {dims}")
     for i, n in enumerate(dims):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"layer_dims[{i}] must be a positive int, got {n!r}")
+        check_count(n, f"layer_dims[{i}]")
     if init not in INIT_SCHEMES:
         raise ValueError(f"unknown init {init!r}; valid names are {', '.join(map(repr, INIT_SCHEMES))}")
     dtype = np.dtype(dtype)
@@ -144,29 +143,38 @@ def forward(params: Mapping[str, np.ndarray], X,
                   check_finite=False)
 
     cache = {"A0": A, "activations": acts}
-    with np.errstate(over="ignore"):  # matmul warns on overflow; Z1's check below names it instead
+    # Finite inputs can still overflow a matmul (huge weights after a diverged step): instead of
+    # a RuntimeWarning and an inf or NaN output, the checks of Z1 and AL below name the layer.
+    with np.errstate(over="ignore", invalid="ignore"):
         for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
             Z = params[w_key] @ A
             Z += params[b_key]
             if a_key == "A1" and not _all(np.isfinite(Z), axis=None):
-                _explain_nonfinite_z1(params, A)
+                _explain_nonfinite(params, cache, 1, Z)
             if act.needs_z:
                 cache[z_key] = Z
             A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
             cache[a_key] = A
+    if L > 1 and not _all(np.isfinite(A), axis=None):
+        first = next(l for l in range(1, L + 1) if not _all(np.isfinite(cache[f"A{l}"]), axis=None))
+        _explain_nonfinite(params, cache, first, cache[f"A{first}"])
     return A, cache
 
 
-def _explain_nonfinite_z1(params: Mapping[str, np.ndarray], X: np.ndarray) -> None:
-    """Z1 = W1 @ X + b1 holds NaN or inf: say whose fault it is."""
-    if not _all(np.isfinite(X), axis=None):
-        raise_not_finite(X, "X")
-    for key in ("W1", "b1"):
+def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, layer: int,
+                       bad: np.ndarray) -> None:
+    """Layer ``layer`` produced NaN or inf from finite inputs so far: say whose fault it is."""
+    A_prev = cache[f"A{layer - 1}"]
+    if layer == 1 and not _all(np.isfinite(A_prev), axis=None):
+        raise_not_finite(A_prev, "X")
+    for key in (f"W{layer}", f"b{layer}"):
         if not _all(np.isfinite(params[key]), axis=None):
             raise_not_finite(params[key], f"params[{key!r}]")
     raise ValueError(
-        f"Z1 = W1 @ X + b1 overflowed {X.dtype} (max |X| = {float(np.abs(X).max()):.3g}, "
-        f"max |W1| = {float(np.abs(params['W1']).max()):.3g}); scale the inputs down"
+        f"layer {layer} overflowed {bad.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
+        f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, "
+        f"max |W{layer}| = {float(np.abs(params[f'W{layer}']).max()):.3g}); "
+        + ("scale the inputs down" if layer == 1 else "the weights are too large: did training diverge?")
     )
 
 
@@ -249,8 +257,15 @@ def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
     if type(cache) is not dict and not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
+    if type(acts) is not tuple or not all(isinstance(a, Activation) for a in acts):
+        raise TypeError("cache['activations'] must be the tuple of Activation objects that fnnet.forward stores; "
+                        "pass the cache returned by fnnet.forward")
     if len(acts) != L:
         raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
+    for layer, act in enumerate(acts, start=1):
+        if act.needs_z and type(cache.get(f"Z{layer}")) is not np.ndarray:
+            raise ValueError(f"cache is missing 'Z{layer}', which the custom activation {act.name!r} of layer "
+                             f"{layer} needs; pass the cache returned by fnnet.forward")
     A0 = cache.get("A0")
     m = A0.shape[1] if type(A0) is np.ndarray and A0.ndim == 2 else -1
     for layer in range(L + 1):

@@ -37,7 +37,7 @@ FORWARD_CASES = [
      r"params\['W1'\] contains NaN or inf \(2 entries, first at \[0, 0\]"),
     ("b1-inf", dict(params=with_("b1", np.array([[0.0], [np.inf], [0.0]]))), ValueError,
      r"params\['b1'\] contains NaN or inf \(1 entries, first at \[1, 0\]"),
-    ("z1-overflow", dict(X=np.full((2, 5), 1e308), params=with_("W1", np.ones((3, 2)))), ValueError, r"Z1 = W1 @ X \+ b1 overflowed float64 .*scale the inputs down"),
+    ("z1-overflow", dict(X=np.full((2, 5), 1e308), params=with_("W1", np.ones((3, 2)))), ValueError, r"layer 1 overflowed float64: W1 @ A0 \+ b1 is not finite .*scale the inputs down"),
     ("missing-b2", dict(params=without("b2")), ValueError, r"missing \['b2'\]"),
     ("extra-key", dict(params=with_("c1", np.ones((1, 1)))), ValueError, r"unexpected \['c1'\]"),
     ("missing-W1", dict(params=without("W1")), ValueError, r"params has no 'W1'"),
@@ -159,3 +159,37 @@ def test_errors_come_before_any_arithmetic():
     with pytest.raises(ValueError, match="b2"):
         fnnet.forward(with_("b2", np.zeros(1)), X, [spy_act, "sigmoid"])
     assert calls == []
+
+
+@pytest.mark.parametrize("output", ["linear", "relu", "softmax", "tanh"])
+def test_overflow_after_layer_1_is_a_named_error_not_inf_or_a_warning(output):
+    """Finite inputs, finite but huge weights (a diverged float32 step): layer 2 overflows."""
+    params = {"W1": np.ones((3, 2), np.float32), "b1": np.zeros((3, 1), np.float32),
+              "W2": np.full((2, 3), 3e38, np.float32), "b2": np.zeros((2, 1), np.float32)}
+    X = np.ones((2, 4), np.float32)
+    if output == "tanh":  # tanh squashes inf to 1: a finite, saturated output is returned
+        AL, _ = fnnet.forward(params, X, ["linear", output])
+        assert np.all(AL == 1.0)
+        return
+    with pytest.raises(ValueError, match=r"layer 2 overflowed float32: W2 @ A1 \+ b2 is not finite .*"
+                                         r"max \|W2\| = 3e\+38.*did training diverge"):
+        fnnet.forward(params, X, ["linear", output])
+
+
+def test_nan_weights_of_a_deeper_layer_are_named():
+    params = dict(fnnet.init_params([2, 3, 2], seed=0))
+    params["W2"] = params["W2"].copy()
+    params["W2"][1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"params\['W2'\] contains NaN or inf \(1 entries, first at \[1, 2\]"):
+        fnnet.forward(params, X, ["relu", "linear"])
+
+
+def test_a_forged_cache_is_a_clear_error():
+    _, cache = fnnet.forward(P, X, ACTS)
+    with pytest.raises(TypeError, match=r"cache\['activations'\] must be the tuple of Activation objects"):
+        fnnet.backward(P, {**cache, "activations": ["relu", "sigmoid"]}, Y, "bce")
+    cube = fnnet.Activation("cube", lambda z: z ** 3, lambda z: 3 * z ** 2)
+    _, cache = fnnet.forward(P, X, [cube, "sigmoid"])
+    del cache["Z1"]
+    with pytest.raises(ValueError, match=r"cache is missing 'Z1', which the custom activation 'cube' of layer 1 needs"):
+        fnnet.backward(P, cache, Y, "bce")

@@ -160,3 +160,32 @@ def test_db_is_the_sum_of_dz_not_of_dw_seed002_bug():
     notebook_db2 = np.sum(grads["W2"], axis=1, keepdims=True)  # the notebook's line
     notebook_error = rel_errors({"b2": notebook_db2}, {"b2": numerical["b2"]})["b2"]
     assert notebook_error > 0.1
+
+
+def test_large_relu_layers_take_the_masked_path_and_agree_with_np_maximum(rng):
+    """Z1 of 256 x 300 entries is past the size where relu switches to z * [z > 0]."""
+    from fnnet.activations import _RELU_MASK_FROM
+    params = fnnet.init_params([20, 256, 3], seed=4)
+    X = rng.standard_normal((20, 300))
+    assert 256 * 300 >= _RELU_MASK_FROM
+    Y = rng.standard_normal((3, 300))
+    AL, cache = fnnet.forward(params, X, ["relu", "linear"])
+    A1 = np.maximum(params["W1"] @ X + params["b1"], 0.0)
+    np.testing.assert_allclose(cache["A1"], A1, rtol=1e-12, atol=1e-14)
+    grads = fnnet.backward(params, cache, Y, "mse")
+    dZ2 = (AL - Y) / 300  # a hand-written backward, independent of the library
+    dZ1 = (params["W2"].T @ dZ2) * (A1 > 0)
+    np.testing.assert_allclose(grads["W1"], dZ1 @ X.T, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(grads["b1"], dZ1.sum(axis=1, keepdims=True), rtol=1e-10, atol=1e-14)
+
+
+def test_a_custom_loss_named_like_a_builtin_keeps_its_own_gradient(rng):
+    double_mse = fnnet.Loss("mse", lambda A, Y: 2 * fnnet.LOSSES["mse"].cost(A, Y),
+                            lambda A, Y: 2 * fnnet.LOSSES["mse"].gradient(A, Y), probabilities=False)
+    params = fnnet.init_params([3, 4, 2], seed=1)
+    X, Y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    AL, cache = fnnet.forward(params, X, ["tanh", "linear"])
+    plain = fnnet.backward(params, cache, Y, "mse")
+    doubled = fnnet.backward(params, cache, Y, double_mse)
+    for key in params:
+        np.testing.assert_allclose(doubled[key], 2 * plain[key], rtol=1e-14)

@@ -39,3 +39,14 @@ def test_ci_runs_the_readme_test_command():
     command = re.search(r"^(pip install -e \"\.\[test\]\" && python -m pytest)", README, flags=re.M).group(1)
     ci = (ROOT / ".ci" / "run").read_text()
     assert command in ci
+
+
+def test_printed_outputs_shown_in_the_readme_are_what_the_code_prints():
+    """A ```text block right after a ```python block is that block's exact output."""
+    pairs = re.findall(r"```python\n(.*?)```\s*\n```text\n(.*?)```", README, flags=re.S)
+    assert pairs, "the README shows at least one printed output (the gradcheck report)"
+    for code, shown in pairs:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+        assert out.getvalue().strip() == shown.strip()
