@@ -43,7 +43,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_printed_outputs_shown_in_the_readme_are_what_the_code_prints():
     """A ```text block right after a ```python block is that block's exact output."""
-    pairs = re.findall(r"```python\n(.*?)```\s*\n```text\n(.*?)```", README, flags=re.S)
+    pairs = re.findall(r"```python\n((?:(?!```).)*)```\s*\n```text\n((?:(?!```).)*)```", README, flags=re.S)
     assert pairs, "the README shows at least one printed output (the gradcheck report)"
     for code, shown in pairs:
         out = io.StringIO()
