@@ -57,7 +57,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from ._validation import _shape, as_matrix, check_like, check_params
+from ._validation import _shape, check_count, check_like, check_params, check_positive
 from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, Activation, resolve_activations
 from .losses import LOSSES, Loss, check_targets, get_loss
 from .network import backward, forward
@@ -80,23 +80,6 @@ _BATCH_BYTES = 4 * 2**20
 # Activations with a kink at 0: central differences across it are meaningless.
 _KINKED = (ACTIVATIONS["relu"], ACTIVATIONS["leaky_relu"])
 _EPS64 = float(np.finfo(np.float64).eps)
-
-
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not (np.isfinite(value) and value > 0.0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
-
-
-def _count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
 
 
 def _index(shape: Tuple[int, ...], flat: int) -> Tuple[int, ...]:
@@ -145,7 +128,7 @@ def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping
     """
     if not callable(f):
         raise TypeError(f"f must be a callable f(params) -> float, got {type(f).__name__}")
-    eps = _positive(eps, "eps")
+    eps = check_positive(eps, "eps")
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
     work: Dict[str, np.ndarray] = {}
@@ -479,7 +462,8 @@ class GradcheckReport:
         Per key, ``(index, analytic, numerical)`` of its largest ``|g - n|``.
     numerical : dict of str to ndarray
         Full and sample modes: the central differences, float64, params' shapes, ``nan``
-        where not checked. Directional mode: per key, the ``k`` central differences.
+        where not checked. Directional mode: the single key ``"all"``, shape ``(k,)``, the
+        ``k`` central differences along the random directions.
     cost : float
         ``J`` at ``params``, float64.
     """
@@ -702,11 +686,11 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     """
     L, dtype = check_params(params)
     loss = get_loss(loss)
-    eps = _positive(eps, "eps")
-    tol = _positive(tol, "tol")
+    eps = check_positive(eps, "eps")
+    tol = check_positive(tol, "tol")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; valid modes are {', '.join(map(repr, MODES))}")
-    n, k = _count(n, "n"), _count(k, "k")
+    n, k = check_count(n, "n"), check_count(k, "k")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be None, True or False, got {type(progress).__name__}")
     AL, cache = forward(params, X, activations)  # validates X and activations
@@ -716,7 +700,7 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         check_like(params, grads, "grads")
         check_targets(Y, AL.shape, dtype, loss)
     acts = resolve_activations(activations, L)
-    X64 = as_matrix(X, "X", np.dtype(np.float64))
+    X64 = cache["A0"].astype(np.float64)  # validated once, by forward: the X the analytic side saw
     Y64 = check_targets(Y, AL.shape, np.dtype(np.float64), loss)
     net = _Network(params, X64, Y64, acts, loss)
     if dtype == np.float32:

@@ -202,6 +202,25 @@ def test_correct_float32_grads_pass(dims, acts, loss, m):
     assert "float32 params (numerical side float64)" in str(report) and "tol=0.001" in str(report)
 
 
+@pytest.mark.parametrize("mode", ["full", "directional"])
+def test_float32_params_numerical_side_sees_the_float32_rounded_X(mode):
+    """The analytic side runs on X rounded to float32; the float64 numerical side must use that X too."""
+    acts, loss = ["tanh", "linear"], "mse"
+    params, X, Y = make_problem([3, 4, 2], acts, loss, 5, seed=3, dtype=np.float32)
+    X = X + 1e-3 / 3.0                                     # most entries not representable in float32
+    X_rounded = X.astype(np.float32).astype(np.float64)
+    assert not np.array_equal(X, X_rounded)
+    X_before = X.copy()
+    report = fnnet.gradcheck(params, X, Y, acts, loss, mode=mode, k=3)
+    np.testing.assert_array_equal(X, X_before)
+    params64 = {key: p.astype(np.float64) for key, p in params.items()}
+    rounded_cost = fnnet.cost(fnnet.forward(params64, X_rounded, acts)[0], Y, loss)
+    exact_cost = fnnet.cost(fnnet.forward(params64, X, acts)[0], Y, loss)
+    assert abs(rounded_cost - exact_cost) > 1e-9 * abs(exact_cost)  # the two Xs are told apart
+    assert report.cost == pytest.approx(rounded_cost, rel=1e-13)
+    assert report.ok, str(report)
+
+
 @pytest.mark.parametrize("mode", ["sample", "directional"])
 @pytest.mark.parametrize("dims,acts,loss,m", combos()[1::4])
 def test_correct_grads_pass_in_sample_and_directional_modes(dims, acts, loss, m, mode):
@@ -385,7 +404,7 @@ def test_directional_mode_compares_slopes_along_unit_directions():
     params, X, Y = make_problem([3, 4, 2], acts, loss, 5, seed=6)
     report = fnnet.gradcheck(params, X, Y, acts, loss, mode="directional", k=6)
     assert report.ok and report.n_checked == {"all": 6} and report.errors["all"] < 1e-9
-    assert report.numerical["all"].shape == (6,)
+    assert list(report.numerical) == ["all"] and report.numerical["all"].shape == (6,)
     assert "direction" in str(report) and "(26,)" in str(report)  # 4*3 + 4 + 2*4 + 2 parameters
     index, g, n = report.worst_entries["all"]  # <grads, v> against its central difference
     assert g == pytest.approx(n, rel=1e-9)
@@ -464,8 +483,13 @@ def _bad(**changes):
     pytest.param(dict(kwargs=dict(mode="fast")), ValueError, "unknown mode 'fast'; valid modes", id="mode"),
     pytest.param(dict(kwargs=dict(eps=-1e-6)), ValueError, "eps must be a positive", id="eps"),
     pytest.param(dict(kwargs=dict(tol=0)), ValueError, "tol must be a positive", id="tol"),
-    pytest.param(dict(kwargs=dict(n=0)), ValueError, "n must be a positive int", id="n"),
-    pytest.param(dict(kwargs=dict(k=2.5)), TypeError, "k must be a positive int", id="k"),
+    pytest.param(dict(kwargs=dict(n=0)), ValueError, "n must be an int >= 1, got 0", id="n"),
+    pytest.param(dict(kwargs=dict(k=2.5)), TypeError, "k must be an int >= 1, got float 2.5", id="k"),
+    pytest.param(dict(kwargs=dict(n=True)), TypeError, "n must be an int >= 1, got bool True", id="n-bool"),
+    pytest.param(dict(kwargs=dict(eps="1e-6")), TypeError, "eps must be a positive finite number, got str",
+                 id="eps-str"),
+    pytest.param(dict(kwargs=dict(tol=float("nan"))), ValueError, "tol must be a positive finite number, got nan",
+                 id="tol-nan"),
     pytest.param(dict(kwargs=dict(progress="yes")), TypeError, "progress must be None, True or False", id="progress"),
 ])
 def test_gradcheck_rejects_bad_input_naming_it(changes, error, match):
