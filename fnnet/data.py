@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import numbers
 import os
 import struct
 import zlib
@@ -20,7 +19,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._validation import check_nonneg
+from ._validation import check_count, check_nonneg
 from .network import _rng_from
 
 __all__ = [
@@ -105,7 +104,7 @@ def seed001(m: int = 1000, *, seed: Optional[int] = None,
     X : ndarray of float64, shape (2, m)
     Y : ndarray of float64, shape (1, m)
     """
-    m = _check_count(m, "m")
+    m = check_count(m, "m")
     gen = _rng_from(seed, rng)
     X = gen.random((2, m))
     noise = gen.uniform(-0.15, 0.15, size=m)
@@ -140,7 +139,7 @@ def xor(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     X : ndarray of float64, shape (2, m)
     y : ndarray of int64, shape (m,)
     """
-    m = _check_count(m, "m")
+    m = check_count(m, "m")
     noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     corner = np.arange(m) % 4
@@ -172,7 +171,7 @@ def two_moons(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     X : ndarray of float64, shape (2, m)
     y : ndarray of int64, shape (m,)
     """
-    m = _check_count(m, "m", minimum=2)
+    m = check_count(m, "m", minimum=2)
     noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     t0 = np.linspace(0.0, math.pi, m // 2)
@@ -205,7 +204,7 @@ def circles(m: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: Opt
     X : ndarray of float64, shape (2, m)
     y : ndarray of int64, shape (m,)
     """
-    m = _check_count(m, "m", minimum=2)
+    m = check_count(m, "m", minimum=2)
     noise = check_nonneg(noise, "noise")
     factor = check_nonneg(factor, "factor")
     if not factor < 1.0:
@@ -243,8 +242,8 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, *, noise: float = 0.2, se
     y : ndarray of int64, shape (n_per_class * n_classes,)
         Exactly ``n_per_class`` examples of each class ``0 .. n_classes - 1``.
     """
-    N = _check_count(n_per_class, "n_per_class")
-    K = _check_count(n_classes, "n_classes")
+    N = check_count(n_per_class, "n_per_class")
+    K = check_count(n_classes, "n_classes")
     noise = check_nonneg(noise, "noise")
     gen = _rng_from(seed, rng)
     r = np.linspace(0.0, 1.0, N)                                          # (N,)
@@ -253,14 +252,6 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, *, noise: float = 0.2, se
     X = np.stack([(r * np.sin(t)).ravel(), (r * np.cos(t)).ravel()])     # (2, K N), class-major
     y = np.repeat(np.arange(K, dtype=np.int64), N)
     return _maybe_shuffle(X, y, gen, shuffle)
-
-
-def _check_count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _two_classes(first: np.ndarray, second: np.ndarray, noise: float, gen: np.random.Generator,
@@ -473,10 +464,16 @@ def fashion_mnist_dir() -> Optional[str]:
     On Debian/Ubuntu: ``apt-get install dataset-fashion-mnist`` puts them (gzipped) in
     ``/usr/share/datasets/fashion-mnist``.
 
+    It takes no parameters: it searches the directories ``FASHION_MNIST_DIRS`` in order and
+    reads nothing but directory listings.
+
     Returns
     -------
     str or None
-        Pass it to :func:`load_mnist`.
+        The first of ``FASHION_MNIST_DIRS`` that holds all four of ``MNIST_FILES`` (each
+        possibly ending in ``.gz``), else ``None``. Pass it to :func:`load_mnist`, which
+        returns ``X_train (784, 60000)``, ``y_train (60000,)``, ``X_test (784, 10000)``,
+        ``y_test (10000,)``.
     """
     for directory in FASHION_MNIST_DIRS:
         if os.path.isdir(directory) and not _find_mnist_files(directory)[1]:
