@@ -10,11 +10,15 @@ One epoch, written with the public functions only::
         params, state = update(params, grads, state, lr=lr, ...)
 
 The shuffled copy of the data is made once per epoch, stored so that every batch
-``X[:, i:j]`` is one contiguous block of memory (BLAS reads it without a copy).
+``X[:, i:j]`` is one contiguous block of memory (BLAS reads it without a copy). ``X`` and
+``Y`` are validated once, before the first epoch; inside the loop ``cost`` is the loss's own
+``Loss.cost`` and the accuracy count the labels rule of ``predict_labels``, the same numbers
+without checking the same arrays again on every batch.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import sys
@@ -24,14 +28,13 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from . import io as _io
-from ._validation import as_matrix, check_like, check_lr, check_params
+from ._validation import _all, as_matrix, check_count, check_like, check_lr, check_nonneg, check_params
 from .activations import Activation, resolve_activations
 from .io import _npz_path
-from .losses import Loss, check_targets, cost, get_loss
-from .metrics import accuracy, predict, predict_labels
-from .network import backward, forward
-from ._validation import check_nonneg
-from .optim import get_optimizer
+from .losses import Loss, check_targets, get_loss
+from .metrics import predict, predict_labels
+from .network import _rng_from, backward, forward
+from .optim import Optimizer, get_optimizer
 
 __all__ = ["train", "TrainingDiverged"]
 
@@ -46,14 +49,24 @@ LINE_SECONDS = 1.0
 class TrainingDiverged(FloatingPointError):
     """The cost or the parameters stopped being finite; nothing computed so far is lost.
 
-    Attributes
+    Raised by :func:`train` (a ``FloatingPointError``, so ``except FloatingPointError`` catches it).
+
+    Parameters
     ----------
-    params : dict
-        The last parameters that were all finite (before the failing step).
-    history : dict
-        The per-epoch history of the completed epochs.
+    message : str
+        Where it happened and what to try (a lower learning rate).
+    params : dict of ndarray
+        The last parameters that were all finite (before the failing step): ``W{l}`` of shape
+        ``(n_l, n_{l-1})``, ``b{l}`` of shape ``(n_l, 1)``, in the training dtype.
+    history : dict of lists
+        The per-epoch history of the completed epochs (as :func:`train` returns it).
     epoch, batch : int
         Where it happened (both counted from 1).
+
+    Attributes
+    ----------
+    params, history, epoch, batch
+        The arguments above, unchanged.
     """
 
     def __init__(self, message: str, params: Params, history: dict, epoch: int, batch: int) -> None:
@@ -64,14 +77,11 @@ class TrainingDiverged(FloatingPointError):
         self.batch = batch
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def _all_finite(params: Mapping[str, np.ndarray]) -> bool:
-    return all(np.isfinite(p).all() for p in params.values())
+    for p in params.values():
+        if not _all(np.isfinite(p), axis=None):
+            return False
+    return True
 
 
 class _Progress:
@@ -177,7 +187,10 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     lr : float
         Learning rate.
     optimizer : str or (init, update) pair, default "sgd"
-        A name in ``fnnet.OPTIMIZERS`` (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``).
+        A name in ``fnnet.OPTIMIZERS`` (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``),
+        or a pair of your own: ``state = init(params)`` and
+        ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``, which
+        also gets ``weight_decay=`` when it is non-zero.
     seed : int, optional
         Seeds ``numpy.random.default_rng`` for the shuffles: same seed, same result, bit for bit.
     X_val, Y_val : array_like, shapes (n0, m_val) and (n_L, m_val), optional
@@ -185,7 +198,9 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     weight_decay : float, default 0.0
         L2 coefficient on the weights (not the biases), passed to the optimizer.
     optimizer_options : dict, optional
-        More keyword arguments for the update, e.g. ``{"beta": 0.95}`` or ``{"beta2": 0.99}``.
+        More keyword arguments for the update, e.g. ``{"beta": 0.95}`` or ``{"beta2": 0.99}``;
+        checked against the update's signature before training (not ``lr``/``weight_decay``,
+        which are train's own arguments).
     checkpoint : path, optional
         Written after every epoch (atomically): params, optimizer state, epoch, history and
         the random generator's state.
@@ -193,8 +208,9 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         Continue from ``checkpoint`` if that file exists (its params replace ``params``), so
         the run ends bit-identical to one never interrupted; start afresh if it does not.
     verbose : int, default 1
-        0: silent. 1: a line per epoch on stderr once the run has taken more than
-        ``QUIET_SECONDS`` (short runs print nothing), at most one per ``LINE_SECONDS``.
+        0: silent. 1: progress lines on stderr once the run has taken more than
+        ``QUIET_SECONDS`` (short runs print nothing), then at most one per ``LINE_SECONDS``
+        (epochs in between are skipped), and one for the last epoch.
         2: a line every epoch. With ``verbose=1``, when tqdm is installed and stderr is a
         terminal, a progress bar (also delayed by ``QUIET_SECONDS``) replaces the lines.
     log_every : int, optional
@@ -213,11 +229,20 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         ``"val_cost"`` (and ``"val_accuracy"``) of the params at the end of the epoch.
         After Ctrl-C, ``history["interrupted"] = True``.
 
+        Accuracy is that of :func:`fnnet.predict_labels`: ``a >= 0.5`` for one output unit,
+        the row of the largest output for several. For ``bce`` with several output units
+        (multi-label targets) that argmax compares the most likely label only, which says
+        little about the other labels: compute your own metric from ``fnnet.predict`` there.
+
     Raises
     ------
     TrainingDiverged
         When a cost or a parameter becomes NaN or inf; it carries ``.params`` (the last finite
         ones) and ``.history``.
+    TypeError, ValueError
+        Before any arithmetic, for a bad argument (named in the message), e.g. an optimizer
+        option the update does not take, or a checkpoint to resume from that was written by
+        another kind of run (another loss, validation data or not, another optimizer).
 
     Notes
     -----
@@ -239,15 +264,21 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     acts = resolve_activations(activations, L)
     loss = get_loss(loss)
     opt = get_optimizer(optimizer)
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = _positive_int(batch_size, "batch_size")
+    epochs = check_count(epochs, "epochs")
+    batch_size = check_count(batch_size, "batch_size")
     lr = check_lr(lr)
     weight_decay = check_nonneg(weight_decay, "weight_decay")
-    options = dict(optimizer_options or {})
+    # keyword arguments of every update: weight_decay only when used, so an (init, update)
+    # pair of the user's need not take it
+    update_kwargs = dict(_optimizer_options(optimizer_options, opt), lr=lr)
+    if weight_decay:
+        update_kwargs["weight_decay"] = weight_decay
+    _check_update_signature(opt, update_kwargs)
+    fresh_rng = _rng_from(seed, None)
     if not isinstance(verbose, (int, np.integer)):
         raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
     if log_every is not None:
-        log_every = _positive_int(log_every, "log_every")
+        log_every = check_count(log_every, "log_every")
     n_in, n_out = params["W1"].shape[1], params[f"W{L}"].shape[0]
     X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
     m = X.shape[1]
@@ -259,6 +290,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         X_val = as_matrix(X_val, "X_val", dtype, rows=n_in, what="params['W1'] (layer 1)")
         Y_val = _targets(Y_val, (n_out, X_val.shape[1]), dtype, loss, "Y_val")
     classify = loss.name in ("bce", "cce")
+    val_labels = predict_labels(Y_val) if validate and classify else None
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
     opt_name = optimizer if isinstance(optimizer, str) else None
@@ -267,16 +299,18 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     start = 0
     history = _new_history(classify, validate)
     if resume and os.path.exists(_npz_path(checkpoint)):
-        params, opt_state, start, history, rng = _load(checkpoint, params, opt_name)
+        params, opt_state, start, history, rng = _load(checkpoint, params, opt_name, history)
     else:
         params = dict(params)
         opt_state = opt.init(params)
-        rng = np.random.default_rng(seed)
+        rng = fresh_rng
 
     # Examples as C-ordered rows: a batch of rows i:j is contiguous, its .T is (n, j - i).
     XT, YT = np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
     X_epoch, Y_epoch = np.empty_like(XT), np.empty_like(YT)
     labels = predict_labels(Y) if classify else None
+    one_unit = n_out == 1  # a classifier's label: a >= 0.5 for one unit, else the row of the largest
+    loss_cost, update = loss.cost, opt.update  # on arrays validated above: no re-checks per batch
     progress = _Progress(verbose, log_every, start, epochs)
 
     try:
@@ -291,18 +325,18 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                 Xb, Yb = X_epoch[i:j].T, Y_epoch[i:j].T
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     AL, cache = forward(params, Xb, acts)
-                    J = cost(AL, Yb, loss)
+                    J = loss_cost(AL, Yb)  # = cost(AL, Yb, loss): Yb is a slice of the checked Y
                     if not math.isfinite(J):
                         raise _diverged(f"the cost is {J}", params, history, epoch, batch, lr)
-                    grads = backward(params, cache, Yb, loss)
-                    new_params, new_state = opt.update(params, grads, opt_state, lr=lr,
-                                                       weight_decay=weight_decay, **options)
+                    grads = backward(params, cache, Yb, loss)  # also checks AL's range (bce/cce)
+                    new_params, new_state = update(params, grads, opt_state, **update_kwargs)
                     if not _all_finite(new_params):
                         raise _diverged("a parameter became NaN or inf", params, history, epoch, batch, lr)
                 params, opt_state = new_params, new_state
                 total_cost += J * (j - i)
-                if classify:
-                    correct += int(np.count_nonzero(predict_labels(AL) == epoch_labels[i:j]))
+                if classify:  # = predict_labels(AL) == labels, without re-checking AL
+                    predicted = AL[0] >= 0.5 if one_unit else np.argmax(AL, axis=0)
+                    correct += int(np.count_nonzero(predicted == epoch_labels[i:j]))
 
             history["cost"].append(total_cost / m)
             if classify:
@@ -310,9 +344,10 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
             if validate:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     AL_val = predict(params, X_val, acts)
-                    history["val_cost"].append(cost(AL_val, Y_val, loss))
+                    history["val_cost"].append(loss_cost(AL_val, Y_val))
                 if classify:
-                    history["val_accuracy"].append(accuracy(AL_val, Y_val))
+                    predicted = AL_val[0] >= 0.5 if one_unit else np.argmax(AL_val, axis=0)
+                    history["val_accuracy"].append(int(np.count_nonzero(predicted == val_labels)) / X_val.shape[1])
             if checkpoint is not None:
                 _save(checkpoint, params, opt_state, epoch, history, rng, opt_name)
             progress(epoch, history)
@@ -337,12 +372,44 @@ def _targets(Y, shape, dtype, loss: Loss, name: str) -> np.ndarray:
             f"{name} has shape {np.shape(Y)}, expected (n_L, m) = {shape}: targets are columns; "
             + ("for class labels use fnnet.one_hot(labels, k)" if loss.name == "cce" else f"use {name}.reshape(1, -1)")
         )
+    return check_targets(Y, shape, dtype, loss, name=name)
+
+
+def _optimizer_options(options, opt: Optimizer) -> dict:
+    """``optimizer_options`` as a new dict, without the keys :func:`train` passes itself."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"optimizer_options must be a dict of keyword arguments, got {type(options).__name__}")
+    for key in options:
+        if not isinstance(key, str):
+            raise TypeError(f"optimizer_options keys must be str, got {key!r}")
+        if key in ("lr", "weight_decay"):
+            raise ValueError(f"optimizer_options must not hold {key!r}: pass {key}= to train itself")
+    return dict(options)
+
+
+def _check_update_signature(opt: Optimizer, kwargs: Mapping) -> None:
+    """The update takes ``(params, grads, state, **kwargs)``; checked before any training step."""
     try:
-        return check_targets(Y, shape, dtype, loss)
-    except ValueError as err:  # check_targets calls them Y
-        if name == "Y":
-            raise
-        raise ValueError(str(err).replace("Y ", f"{name} ", 1)) from None
+        signature = inspect.signature(opt.update)
+    except (TypeError, ValueError):  # a callable without a readable signature: the first step will tell
+        return
+    try:
+        signature.bind(None, None, None, **kwargs)
+    except TypeError as err:
+        options = [name for name, p in list(signature.parameters.items())[3:]
+                   if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in ("lr", "weight_decay")]
+        raise TypeError(
+            f"the optimizer's update{_name(opt.update)} cannot take the keyword arguments {sorted(kwargs)}: "
+            f"{err}. Its optimizer_options are: {', '.join(options) or 'none'} (train passes lr always "
+            "and weight_decay when it is non-zero)"
+        ) from None
+
+
+def _name(function) -> str:
+    name = getattr(function, "__name__", None) or getattr(getattr(function, "func", None), "__name__", None)
+    return f" {name}" if name else ""
 
 
 def _diverged(what: str, params: Params, history: dict, epoch: int, batch: int, lr: float) -> TrainingDiverged:
@@ -360,7 +427,7 @@ def _save(path, params, opt_state, epoch, history, rng, opt_name) -> None:
                     rng_state=rng.bit_generator.state)
 
 
-def _load(path, params, opt_name):
+def _load(path, params, opt_name, history):
     saved, state, meta = _io.load_checkpoint(path)
     check_params(saved, "checkpoint params")
     check_like(params, saved, f"the params in checkpoint {os.fspath(path)!r}")
@@ -371,6 +438,18 @@ def _load(path, params, opt_name):
     if meta.get("optimizer") != opt_name:
         raise ValueError(f"checkpoint {os.fspath(path)!r} was written by optimizer {meta.get('optimizer')!r}, "
                          f"not {opt_name!r}; resume with the same optimizer")
+    for key in ("rng_state", "history"):
+        if key not in meta:
+            raise ValueError(f"checkpoint {os.fspath(path)!r} has no {key!r} in its metadata: it was not "
+                             "written by fnnet.train, which cannot resume from it")
+    saved_keys, keys = set(meta["history"]), set(history)
+    if saved_keys != keys:
+        missing, extra = sorted(keys - saved_keys), sorted(saved_keys - keys)
+        raise ValueError(
+            f"checkpoint {os.fspath(path)!r} recorded history {sorted(saved_keys)}, but this run records "
+            f"{sorted(keys)} (missing {missing}, unexpected {extra}): resume with the same loss and with "
+            "validation data (X_val, Y_val) exactly when the checkpointed run had them"
+        )
     rng = np.random.default_rng()
     rng.bit_generator.state = meta["rng_state"]
     history = {key: list(values) for key, values in meta["history"].items()}

@@ -257,19 +257,123 @@ def test_quiet_runs_print_nothing(spiral, capsys, verbose):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
-    ({"batch_size": 2.5}, ValueError, "batch_size must be a positive int, got 2.5"),
+    ({"epochs": 0}, ValueError, "epochs must be an int >= 1, got 0"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an int >= 1, got float 2.5"),
+    ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
+    ({"seed": 1.5}, TypeError, "seed must be an int or None, got float"),
+    ({"optimizer_options": {"lr": 1}}, ValueError, "optimizer_options must not hold 'lr': pass lr= to train"),
+    ({"optimizer_options": {"weight_decay": 1}}, ValueError, "optimizer_options must not hold 'weight_decay'"),
+    ({"optimizer_options": [("beta1", 0.5)]}, TypeError, "optimizer_options must be a dict of keyword arguments"),
+    ({"optimizer_options": {"betta": 1}}, TypeError,
+     r"the optimizer's update adam_update cannot take the keyword arguments \['betta', 'lr'\]: .*'betta'\. "
+     r"Its optimizer_options are: beta1, beta2, eps"),
+    ({"optimizer": "nesterov", "optimizer_options": {"beta1": 0.5}}, TypeError,
+     r"update momentum_update cannot take .*Its optimizer_options are: beta, nesterov"),
     ({"lr": -1.0}, ValueError, "lr must be a positive finite number, got -1.0"),
     ({"optimizer": "adagrad"}, ValueError, "unknown optimizer 'adagrad'"),
     ({"weight_decay": -0.1}, ValueError, "weight_decay must be a non-negative finite number"),
     ({"resume": True}, ValueError, r"resume=True needs checkpoint=path"),
     ({"X_val": np.zeros((2, 3))}, ValueError, "give both X_val and Y_val, or neither"),
     ({"X_val": np.zeros((3, 4)), "Y_val": np.zeros((3, 4))}, ValueError, r"X_val has shape \(3, 4\)"),
-    ({"log_every": 0}, ValueError, "log_every must be a positive int"),
-], ids=["epochs", "batch-size", "lr", "optimizer", "weight-decay", "resume", "val-half", "val-shape", "log-every"])
+    ({"log_every": 0}, ValueError, "log_every must be an int >= 1, got 0"),
+    ({"X_val": np.zeros((2, 4)), "Y_val": np.full((3, 4), "a")}, TypeError,
+     r"^Y_val must be a numeric array, got dtype <U1$"),
+    ({"X_val": np.zeros((2, 4)), "Y_val": np.zeros((3, 4)).tolist()[0]}, ValueError,
+     r"^Y_val has shape \(4,\), expected \(n_L, m\) = \(3, 4\): .*fnnet.one_hot"),
+    ({"X_val": np.zeros((2, 4)), "Y_val": np.zeros((3, 4))}, ValueError,
+     r"^cce targets Y_val must be one-hot or probability columns summing to 1; column 0 sums to 0"),
+    ({"X_val": np.full((2, 4), "x"), "Y_val": np.zeros((3, 4))}, TypeError,
+     r"^X_val must be a numeric array, got dtype <U1$"),
+], ids=["epochs", "batch-size-float", "batch-size-0", "seed-float", "options-lr", "options-weight-decay",
+        "options-not-a-dict", "options-typo", "options-of-another-optimizer", "lr", "optimizer", "weight-decay",
+        "resume", "val-half", "val-shape", "log-every", "Y_val-not-numeric", "Y_val-1d-cce", "Y_val-not-one-hot",
+        "X_val-not-numeric"])
 def test_argument_errors(spiral, kwargs, error, match):
     with pytest.raises(error, match=match):
         _run(spiral, **kwargs)
+
+
+def test_regression_validation_targets_named_Y_val():
+    X, Y = fnnet.seed001(m=20, seed=0)
+    params = fnnet.init_params([2, 4, 1], seed=0)
+    kwargs = dict(epochs=1, batch_size=8, lr=0.01, verbose=0, X_val=X)
+    with pytest.raises(ValueError, match=r"^Y_val must be 2-D with shape \(n, m\), one example per column; "
+                                         r"got shape \(20,\)\. For one example use Y_val\.reshape\(-1, 1\)"):
+        fnnet.train(params, X, Y, ["tanh", "linear"], "mse", Y_val=Y[0], **kwargs)
+    with pytest.raises(ValueError, match=r"^Y_val contains NaN or inf \(1 entries, first at \[0, 3\]"):
+        fnnet.train(params, X, Y, ["tanh", "linear"], "mse", Y_val=np.where(np.arange(20) == 3, np.inf, Y), **kwargs)
+
+
+def test_optimizer_options_are_checked_before_training(spiral, monkeypatch):
+    calls = []
+    monkeypatch.setattr(train_module, "forward", lambda *a: calls.append(a))
+    with pytest.raises(TypeError, match="cannot take"):
+        _run(spiral, optimizer_options={"beta": 0.5})   # adam has beta1/beta2, not beta
+    assert calls == []
+
+
+def _sgd_without_weight_decay(params, grads, state, *, lr):
+    return fnnet.sgd_update(params, grads, state, lr=lr)
+
+
+def test_own_optimizer_pair_need_not_take_weight_decay(spiral):
+    pair = (fnnet.init_sgd, _sgd_without_weight_decay)
+    mine, h_mine = _run(spiral, optimizer=pair, lr=0.3)
+    sgd, h_sgd = _run(spiral, optimizer="sgd", lr=0.3)
+    _assert_same(mine, sgd)
+    assert h_mine == h_sgd
+    with pytest.raises(TypeError, match=r"update _sgd_without_weight_decay cannot take the keyword arguments "
+                                        r"\['lr', 'weight_decay'\]: .*'weight_decay'"):
+        _run(spiral, optimizer=pair, lr=0.3, weight_decay=0.1)
+
+
+def test_own_optimizer_pair_gets_weight_decay_when_non_zero(spiral):
+    seen = []
+
+    def update(params, grads, state, *, lr, weight_decay=0.0):
+        seen.append(weight_decay)
+        return fnnet.sgd_update(params, grads, state, lr=lr, weight_decay=weight_decay)
+
+    _run(spiral, optimizer=(fnnet.init_sgd, update), weight_decay=0.25, epochs=1)
+    assert seen == [0.25] * 6   # 90 examples in batches of 16
+
+
+@pytest.mark.parametrize("layers, acts, loss, target", [
+    ([2, 7, 3], ACTS, "cce", "one-hot"),
+    ([2, 5, 1], ["tanh", "sigmoid"], "bce", "binary"),
+], ids=["softmax-cce", "sigmoid-bce"])
+def test_history_equals_the_public_functions_on_each_batch(spiral, layers, acts, loss, target):
+    X, Y, y = spiral
+    if target == "binary":
+        Y = (y == 1).astype(float).reshape(1, -1)
+    params0 = fnnet.init_params(layers, seed=0)
+    kwargs = dict(epochs=2, batch_size=32, lr=0.5, seed=5, verbose=0)
+    _, history = fnnet.train(params0, X, Y, acts, loss, X_val=X[:, :25], Y_val=Y[:, :25], **kwargs)
+    rng = np.random.default_rng(5)
+    p, expected = params0, {"cost": [], "accuracy": [], "val_cost": [], "val_accuracy": []}
+    m = X.shape[1]
+    for _ in range(2):
+        perm = rng.permutation(m)
+        total, right = 0.0, 0
+        for i in range(0, m, 32):
+            cols = perm[i:i + 32]
+            AL, cache = fnnet.forward(p, np.ascontiguousarray(X.T[cols]).T, acts)
+            total += fnnet.cost(AL, Y[:, cols], loss) * len(cols)
+            right += round(fnnet.accuracy(AL, Y[:, cols]) * len(cols))
+            p = fnnet.sgd_step(p, fnnet.backward(p, cache, Y[:, cols], loss), lr=0.5)
+        expected["cost"].append(total / m)
+        expected["accuracy"].append(right / m)
+        AL = fnnet.predict(p, X[:, :25], acts)
+        expected["val_cost"].append(fnnet.cost(AL, Y[:, :25], loss))
+        expected["val_accuracy"].append(fnnet.accuracy(AL, Y[:, :25]))
+    assert history == expected
+
+
+def test_outputs_outside_0_1_for_a_log_loss_still_refused(spiral):
+    X, Y, y = spiral
+    with pytest.raises(ValueError, match=r"bce needs outputs in \[0, 1\] \(a sigmoid or softmax output layer\)"):
+        fnnet.train(fnnet.init_params([2, 5, 1], seed=0), X, (y == 1).reshape(1, -1), ["tanh", "linear"], "bce",
+                    epochs=1, batch_size=16, lr=0.1, verbose=0)
 
 
 def test_data_shape_errors(spiral):
@@ -286,10 +390,6 @@ def test_data_shape_errors(spiral):
 
 # --- checkpoints ---------------------------------------------------------------------------
 
-needs_io = pytest.mark.skipif(not hasattr(fnnet, "save_checkpoint"), reason="fnnet.io.save_checkpoint not there yet")
-
-
-@needs_io
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_resume_is_bit_identical_to_an_uninterrupted_run(spiral, tmp_path, optimizer):
     X, Y, _ = spiral
@@ -306,7 +406,6 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(spiral, tmp_path, optim
     assert state["epoch"] == 4 and meta["epoch"] == 4
 
 
-@needs_io
 def test_resume_without_a_checkpoint_file_starts_afresh(spiral, tmp_path):
     a, _ = _run(spiral, checkpoint=tmp_path / "new.ckpt", resume=True)
     b, _ = _run(spiral)
@@ -314,9 +413,32 @@ def test_resume_without_a_checkpoint_file_starts_afresh(spiral, tmp_path):
     assert (tmp_path / "new.ckpt.npz").exists()   # fnnet.io appends .npz
 
 
-@needs_io
 def test_resume_with_another_optimizer_is_refused(spiral, tmp_path):
     path = tmp_path / "run.ckpt"
     _run(spiral, epochs=1, checkpoint=path, optimizer="adam")
     with pytest.raises(ValueError, match="written by optimizer 'adam', not 'sgd'"):
         _run(spiral, epochs=2, checkpoint=path, resume=True, optimizer="sgd")
+
+
+@pytest.mark.parametrize("first, then, match", [
+    (False, True, r"recorded history \['accuracy', 'cost'\], but this run records \['accuracy', 'cost', 'val_accuracy', "
+                  r"'val_cost'\] \(missing \['val_accuracy', 'val_cost'\], unexpected \[\]\): resume with the same loss "
+                  r"and with validation data \(X_val, Y_val\) exactly when the checkpointed run had them"),
+    (True, False, r"\(missing \[\], unexpected \['val_accuracy', 'val_cost'\]\)"),
+], ids=["validation-added", "validation-dropped"])
+def test_resume_with_other_validation_is_refused(spiral, tmp_path, first, then, match):
+    X, Y, _ = spiral
+    path = tmp_path / "run.ckpt"
+    _run(spiral, epochs=1, checkpoint=path, **(dict(X_val=X, Y_val=Y) if first else {}))
+    with pytest.raises(ValueError, match=match):
+        _run(spiral, epochs=2, checkpoint=path, resume=True, **(dict(X_val=X, Y_val=Y) if then else {}))
+
+
+def test_resume_from_a_checkpoint_without_rng_state_is_refused(spiral, tmp_path):
+    path = tmp_path / "other.ckpt"
+    params = fnnet.init_params([2, 7, 3], seed=0)
+    fnnet.save_checkpoint(path, params, {"optimizer": fnnet.init_adam(params), "epoch": 1},
+                          optimizer="adam", history={"cost": [1.0], "accuracy": [0.5]})
+    with pytest.raises(ValueError, match=r"checkpoint .*other.ckpt' has no 'rng_state' in its metadata: "
+                                         r"it was not written by fnnet.train"):
+        _run(spiral, epochs=2, checkpoint=path, resume=True)
