@@ -27,6 +27,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 import fnnet
+from fnnet._validation import n_layers  # L from the keys W1..WL, as fnnet counts it
 
 #: Learning rate of every contender (small: torch updates in place over thousands of repeats).
 LR = 1e-3
@@ -72,20 +73,15 @@ CASES: Dict[str, Case] = {c.name: c for c in [
          targets={"step_over_floor": 1.08, "torch_speedup": 1.0, "mem_ratio": 1.3}),
 ]}
 
-# Seed 002: ten examples (two features each, raw units) and their 0/1 labels.
-_SEED002_X = np.array([[150, 70], [254, 73], [312, 68], [120, 60], [154, 61],
-                       [212, 65], [216, 67], [145, 67], [184, 64], [130, 69]], dtype=np.float64)
-_SEED002_Y = np.array([0, 1, 1, 0, 0, 1, 1, 0, 1, 0], dtype=np.float64)
-
-
 def make_data(case: Case, dtype, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Seeded ``X`` of shape ``(n0, m)`` and ``Y`` of shape ``(nL, m)``, C-contiguous, in ``dtype``."""
     rng = np.random.default_rng(seed)
     n0, nL, m = case.layer_dims[0], case.layer_dims[-1], case.m
     if case.data == "seed002":
         # standardised features (raw units saturate every sigmoid: denormals, not arithmetic, would be timed)
-        X = ((_SEED002_X - _SEED002_X.mean(axis=0)) / _SEED002_X.std(axis=0)).T
-        Y = _SEED002_Y.reshape(1, m)
+        X, Y = fnnet.seed002()  # (2, 10) raw units, (1, 10) 0/1 labels
+        X = X.astype(np.float64)
+        X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
     elif case.data == "seed001":
         feats = rng.random((n0, m))
         X = feats
@@ -128,7 +124,7 @@ def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]
 # --- BLAS floor ---------------------------------------------------------------------------------
 def floor_callable(params, X) -> Tuple[Callable[[], None], int]:
     """The ``3L - 1`` GEMMs of one step on preallocated arrays, and their count."""
-    L = len(params) // 2
+    L = n_layers(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
     m = X.shape[1]
     A = [X] + [np.ones((W.shape[0], m), dtype=X.dtype) for W in Ws]
@@ -188,7 +184,7 @@ def loop_gradients(Ws: List[np.ndarray], bs: List[np.ndarray], X: np.ndarray, Y:
 
 def loop_callable(params, X, Y, case: Case) -> Callable[[], object]:
     """One training step the seed-notebook way: per-example gradients, summed, then the update."""
-    L = len(params) // 2
+    L = n_layers(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
     bs = [params[f"b{l}"] for l in range(1, L + 1)]
     m, loss = X.shape[1], case.loss
@@ -205,7 +201,7 @@ def loop_callable(params, X, Y, case: Case) -> Callable[[], object]:
 
 def check_loop(params, X, Y, case: Case) -> float:
     """Max relative difference between the loop's gradients (divided by m) and fnnet's."""
-    L = len(params) // 2
+    L = n_layers(params)
     _, cache = fnnet.forward(params, X, list(case.activations))
     grads = fnnet.backward(params, cache, Y, case.loss)
     with np.errstate(over="ignore"):
@@ -240,7 +236,7 @@ def torch_callable(params, X, Y, case: Case, threads: int):
     import torch.nn.functional as F
 
     torch.set_num_threads(threads)
-    L = len(params) // 2
+    L = n_layers(params)
     ps = []
     for l in range(1, L + 1):
         ps.append(torch.tensor(params[f"W{l}"], requires_grad=True))
@@ -358,7 +354,7 @@ def memory(params, X, Y, case: Case) -> Dict[str, float]:
         new = fnnet.sgd_step(params, grads, LR)
         return cache, grads, new
 
-    L = len(params) // 2
+    L = n_layers(params)
     cache, grads = grad_only()  # warm-up outside the trace
     act_bytes = sum(cache[f"A{l}"].nbytes for l in range(1, L + 1))
     grad_bytes = sum(g.nbytes for g in grads.values())

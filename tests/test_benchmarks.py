@@ -13,6 +13,8 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 import _cases  # noqa: E402
 
+import fnnet  # noqa: E402
+
 COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
 
@@ -107,3 +109,32 @@ def test_floor_does_the_steps_gemms():
     assert n == 8
     assert floor() is None
     assert _cases.gemm_flops([2, 3, 1], 10) == 2 * 10 * (2 * (6 + 3) + 3)
+
+
+def test_seed002_case_is_fnnet_seed002_standardised():
+    X, Y = _cases.make_data(_cases.CASES["tiny"], np.float64)
+    raw_X, raw_Y = fnnet.seed002()
+    assert X.shape == (2, 10) and Y.shape == (1, 10) and X.flags.c_contiguous
+    np.testing.assert_array_equal(Y, raw_Y)
+    np.testing.assert_allclose(X.mean(axis=1), 0.0, atol=1e-14)
+    np.testing.assert_allclose(X.std(axis=1), 1.0, rtol=1e-14)
+    mean, std = raw_X.mean(axis=1, keepdims=True), raw_X.std(axis=1, keepdims=True)   # per feature (row)
+    np.testing.assert_allclose(X * std + mean, raw_X, rtol=1e-13)
+
+
+def test_bench_gradcheck_naive_loop_and_report(capsys):
+    import bench_gradcheck
+
+    params, X, Y = bench_gradcheck.problem([3, 4, 2], 5, seed=1)
+    before = {key: p.copy() for key, p in params.items()}
+    naive = bench_gradcheck.naive_numerical(params, X, Y, ["tanh", "softmax"], "cce", 1e-6)
+    for key in params:
+        np.testing.assert_array_equal(params[key], before[key])
+    report = fnnet.gradcheck(params, X, Y, ["tanh", "softmax"], "cce", progress=False)
+    assert list(naive) == list(params)
+    for key in params:
+        np.testing.assert_allclose(naive[key], report.numerical[key], rtol=1e-6, atol=1e-9)
+    bench_gradcheck.main(["--layers", "3,4,2", "--activations", "tanh,softmax", "--m", "5", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "network [3, 4, 2]" in out and "26 parameters" in out and "speed-up (naive / fast):" in out
+    assert "verdict PASS" in out
