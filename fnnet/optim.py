@@ -17,14 +17,13 @@ and the deep-learning course.
 
 from __future__ import annotations
 
-import math
 import numbers
 from functools import partial
 from typing import Callable, Dict, Mapping, NamedTuple, Tuple
 
 import numpy as np
 
-from ._validation import check_like, check_lr, check_nonneg
+from ._validation import check_like, check_lr, check_nonneg, check_positive
 
 __all__ = [
     "sgd_step",
@@ -107,6 +106,16 @@ def _gradient(key: str, p: np.ndarray, g: np.ndarray, weight_decay: float) -> np
 def init_sgd(params: Mapping[str, np.ndarray]) -> dict:
     """State of plain SGD: an empty dict (SGD remembers nothing between steps).
 
+    Parameters
+    ----------
+    params : dict of ndarray
+        ``W1, b1, ...``: float32 or float64 arrays of any shapes (checked, not stored).
+
+    Returns
+    -------
+    dict
+        ``{}``, the ``state`` :func:`sgd_update` takes.
+
     Examples
     --------
     >>> import fnnet
@@ -154,8 +163,8 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
         if type(p) is not np.ndarray or p.dtype.kind != "f":
             _check_float_params(params)
         g = grads[key]
-        if weight_decay and key.startswith("W"):
-            g = p * weight_decay + g
+        if weight_decay:
+            g = _gradient(key, p, g, weight_decay)
         factor = minus_lr.get(p.dtype)
         if factor is None:
             factor = minus_lr[p.dtype] = np.array(-lr, dtype=p.dtype)
@@ -166,7 +175,18 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
 
 
 def init_momentum(params: Mapping[str, np.ndarray]) -> dict:
-    """State of momentum SGD: ``{"velocity": {k: zeros_like(params[k])}}``.
+    """State of momentum SGD (and Nesterov): a zero velocity per parameter.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+        ``W1, b1, ...``: float32 or float64 arrays of any shapes.
+
+    Returns
+    -------
+    dict
+        ``{"velocity": {k: zeros_like(params[k])}}``: each velocity of ``params[k]``'s shape
+        and dtype, e.g. ``(n_l, n_{l-1})`` for ``W{l}`` and ``(n_l, 1)`` for ``b{l}``.
 
     Examples
     --------
@@ -235,10 +255,24 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
 def init_adam(params: Mapping[str, np.ndarray]) -> dict:
     """State of Adam: first and second moment estimates and the step count.
 
+    Parameters
+    ----------
+    params : dict of ndarray
+        ``W1, b1, ...``: float32 or float64 arrays of any shapes.
+
     Returns
     -------
     dict
-        ``{"m": {k: zeros_like}, "v": {k: zeros_like}, "t": 0}``.
+        ``{"m": {k: zeros_like(params[k])}, "v": {k: zeros_like(params[k])}, "t": 0}``: the
+        moments of ``params[k]``'s shape and dtype (``(n_l, n_{l-1})`` for ``W{l}``,
+        ``(n_l, 1)`` for ``b{l}``), and the int count of steps taken.
+
+    Examples
+    --------
+    >>> import fnnet
+    >>> state = fnnet.init_adam(fnnet.init_params([2, 1], seed=0))
+    >>> {k: v.shape for k, v in state["m"].items()}, state["t"]
+    ({'W1': (1, 2), 'b1': (1, 1)}, 0)
     """
     _check_float_params(params)
     return {"m": {key: np.zeros_like(p) for key, p in params.items()},
@@ -260,29 +294,33 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
 
     Parameters
     ----------
-    params, grads : dict of ndarray
-        Mirroring each other key for key.
+    params : dict of ndarray
+        ``W1, b1, ...`` of any shapes (``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` is ``(n_l, 1)``),
+        float32 or float64.
+    grads : dict of ndarray
+        Same keys and shapes as ``params``, e.g. from :func:`fnnet.backward`.
     state : dict
-        ``{"m": dict, "v": dict, "t": int}`` from :func:`init_adam` or the last update.
+        ``{"m": dict, "v": dict, "t": int}`` from :func:`init_adam` or the last update;
+        ``m`` and ``v`` mirror ``params`` key for key and shape for shape.
     lr : float
         Step size, positive and finite (1e-3 is the usual default).
-    beta1, beta2 : float
+    beta1, beta2 : float, default 0.9 and 0.999
         Decay rates of the moment estimates, in ``[0, 1)``.
-    eps : float
-        Positive, added to the denominator.
+    eps : float, default 1e-8
+        Positive and finite, added to the denominator.
     weight_decay : float, default 0.0
+        L2 coefficient ``lam >= 0`` (weights only).
 
     Returns
     -------
     (dict, dict)
-        New params and new state with ``t`` one larger; arrays in the params' dtype.
+        New params (same keys, order, shapes and dtypes) and the new state: ``m`` and ``v``
+        of the params' shapes and dtype, ``t`` one larger.
     """
     lr = check_lr(lr)
     beta1 = _check_rate(beta1, "beta1")
     beta2 = _check_rate(beta2, "beta2")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (math.isfinite(eps) and eps > 0.0):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
-    eps = float(eps)
+    eps = check_positive(eps, "eps")
     weight_decay = check_nonneg(weight_decay, "weight_decay")
     _check_float_params(params)
     check_like(params, grads, "grads")
@@ -311,7 +349,17 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
 
 
 class Optimizer(NamedTuple):
-    """An optimizer: ``state = init(params)``; ``params, state = update(params, grads, state, lr=..., ...)``."""
+    """An optimizer as a pair of pure functions (the entries of :data:`OPTIMIZERS`).
+
+    Parameters
+    ----------
+    init : callable
+        ``state = init(params)``: the state before the first step, a dict whose arrays mirror
+        ``params`` (shapes ``(n_l, n_{l-1})`` for ``W{l}``, ``(n_l, 1)`` for ``b{l}``).
+    update : callable
+        ``params, state = update(params, grads, state, lr=..., weight_decay=..., **options)``:
+        one step, returning new dicts and leaving its arguments untouched.
+    """
 
     init: Callable[[Mapping[str, np.ndarray]], dict]
     update: Callable[..., Tuple[Params, dict]]
@@ -327,7 +375,31 @@ OPTIMIZERS: Dict[str, Optimizer] = {
 
 
 def get_optimizer(spec) -> Optimizer:
-    """Look up ``spec`` in :data:`OPTIMIZERS`, or accept an ``(init, update)`` pair of callables."""
+    """Look up ``spec`` in :data:`OPTIMIZERS`, or accept an ``(init, update)`` pair of callables.
+
+    Parameters
+    ----------
+    spec : str or tuple of two callables
+        A name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``) or ``(init, update)``.
+
+    Returns
+    -------
+    Optimizer
+        The registered pair, or ``Optimizer(init, update)`` for a tuple.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For anything else.
+
+    Examples
+    --------
+    >>> import fnnet
+    >>> fnnet.get_optimizer("adam").update is fnnet.adam_update
+    True
+    """
     if isinstance(spec, str):
         try:
             return OPTIMIZERS[spec]

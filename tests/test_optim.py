@@ -184,15 +184,29 @@ def test_momentum_hyper_parameter_errors(kwargs, error, match):
         fnnet.momentum_update(params, grads, fnnet.init_momentum(params), **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"beta1": 1.0}, r"beta1 must be in \[0, 1\)"),
-    ({"beta2": 1.5}, r"beta2 must be in \[0, 1\)"),
-    ({"eps": 0.0}, "eps must be a positive finite number, got 0.0"),
-], ids=["beta1", "beta2", "eps"])
-def test_adam_hyper_parameter_errors(kwargs, match):
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"beta1": 1.0}, ValueError, r"beta1 must be in \[0, 1\)"),
+    ({"beta2": 1.5}, ValueError, r"beta2 must be in \[0, 1\)"),
+    ({"eps": 0.0}, ValueError, "eps must be a positive finite number, got 0.0"),
+    ({"eps": float("inf")}, ValueError, "eps must be a positive finite number, got inf"),
+    ({"eps": "x"}, TypeError, "eps must be a positive finite number, got str 'x'"),
+    ({"eps": True}, TypeError, "eps must be a positive finite number, got bool True"),
+], ids=["beta1", "beta2", "eps-zero", "eps-inf", "eps-str", "eps-bool"])
+def test_adam_hyper_parameter_errors(kwargs, error, match):
     params, grads = _params_grads()
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         fnnet.adam_update(params, grads, fnnet.init_adam(params), lr=0.1, **kwargs)
+
+
+def test_sgd_weight_decay_on_float64_grads_for_float32_params_is_momentum_with_beta_zero():
+    # one rule for every optimizer (_gradient): grads are cast to the params' dtype, then decayed
+    params, _ = _params_grads(np.float32)
+    _, grads = _params_grads(np.float64, seed=3)
+    sgd, _ = fnnet.sgd_update(params, grads, {}, lr=0.1, weight_decay=0.3)
+    mom, _ = fnnet.momentum_update(params, grads, fnnet.init_momentum(params), lr=0.1, beta=0.0, weight_decay=0.3)
+    for k in params:
+        assert sgd[k].dtype == np.float32
+        np.testing.assert_array_equal(sgd[k], mom[k])
 
 
 def test_state_errors():
