@@ -11,7 +11,7 @@ from typing import Mapping, Sequence, Union
 
 import numpy as np
 
-from ._validation import _shape, as_matrix
+from ._validation import _all, _shape, as_matrix, check_count
 from .activations import Activation
 from .network import forward
 
@@ -73,15 +73,45 @@ def predict_labels(AL) -> np.ndarray:
     return np.argmax(AL, axis=0).astype(np.int64)
 
 
+#: Float labels must be whole numbers below this in magnitude (exact in float64, safe to cast to int64).
+LABEL_LIMIT = 2.0 ** 62
+
+
+def _as_labels(labels: np.ndarray, name: str) -> np.ndarray:
+    """Class labels as a new int64 array of the same shape.
+
+    Ints and bools are taken as they are; floats only when every entry is a whole number
+    with ``|x| < 2**62`` (checked before the cast, so NaN, inf or 1e20 never reach it).
+
+    Parameters
+    ----------
+    labels : ndarray, shape (m,)
+    name : str
+        What messages call the array.
+    """
+    kind = labels.dtype.kind
+    if kind in "biu":
+        return labels.astype(np.int64)
+    if kind != "f":
+        raise TypeError(f"{name} must hold integers, got dtype {labels.dtype}")
+    whole = np.round(labels) == labels            # False for NaN, True for inf
+    small = np.abs(labels) < LABEL_LIMIT          # False for NaN and inf
+    if not _all(whole & small, axis=None):
+        if not _all(whole, axis=None):
+            bad = float(labels[~whole][0])
+            raise TypeError(f"{name} must hold integers, got dtype {labels.dtype} with the value {bad!r}")
+        bad = float(labels[~small][0])
+        raise ValueError(f"{name} must hold integers of magnitude below 2**62, got {bad!r}")
+    return labels.astype(np.int64)
+
+
 def _labels_of(Y, k: int, m: int) -> np.ndarray:
     """Integer labels (m,) from labels (m,), one-hot (k, m) or binary (1, m) targets."""
     Y = np.asarray(Y)
     if Y.ndim == 1:
         if Y.shape != (m,):
             raise ValueError(f"Y has shape {_shape(Y.shape)}, expected labels of shape ({m},) or targets ({k}, {m})")
-        if Y.dtype.kind not in "biu" and not (Y.dtype.kind == "f" and np.array_equal(Y, np.round(Y))):
-            raise TypeError(f"Y as 1-D labels must hold integers, got dtype {Y.dtype}")
-        return Y.astype(np.int64)
+        return _as_labels(Y, "Y as 1-D labels")
     if Y.shape != (k, m):
         raise ValueError(
             f"Y has shape {_shape(Y.shape)}, expected ({k}, {m}) like the output, or labels of shape ({m},)"
@@ -125,7 +155,7 @@ def one_hot(labels, k: int = None, *, dtype=np.float64) -> np.ndarray:
     Parameters
     ----------
     labels : array_like of int, shape (m,)
-        Class indices in ``[0, k)``.
+        Class indices in ``[0, k)`` (floats only when whole numbers, e.g. ``2.0``).
     k : int, optional
         Number of classes; default ``labels.max() + 1``.
     dtype : numpy dtype, default float64
@@ -146,19 +176,12 @@ def one_hot(labels, k: int = None, *, dtype=np.float64) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D of shape (m,), got shape {_shape(labels.shape)}")
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f" and labels.size and np.array_equal(labels, np.round(labels)):
-            labels = labels.astype(np.int64)
-        elif labels.size:
-            raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
-        else:
-            labels = labels.astype(np.int64)
+    labels = _as_labels(labels, "labels")
     if k is None:
         if labels.size == 0:
             raise ValueError("k is needed when labels is empty")
         k = int(labels.max()) + 1
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    k = check_count(k, "k")
     if labels.size and (labels.min() < 0 or labels.max() >= k):
         raise ValueError(f"labels must lie in [0, {k}) for k = {k}; got values in [{labels.min()}, {labels.max()}]")
     Y = np.zeros((int(k), labels.shape[0]), dtype=dtype)

@@ -39,8 +39,12 @@ def test_accuracy(AL, Y, expected):
 @pytest.mark.parametrize("Y, error, match", [
     (np.zeros((2, 4)), ValueError, r"Y has shape \(2, 4\), expected \(3, 4\) like the output, or labels of shape \(4,\)"),
     (np.zeros(5, dtype=int), ValueError, r"Y has shape \(5,\), expected labels of shape \(4,\)"),
-    (np.array([0.5, 1, 0, 2]), TypeError, "Y as 1-D labels must hold integers, got dtype float64"),
-], ids=["one-hot-shape", "label-count", "fractional-labels"])
+    (np.array([0.5, 1, 0, 2]), TypeError, r"^Y as 1-D labels must hold integers, got dtype float64 with the value 0.5$"),
+    (np.array([0, 1, np.nan, 2]), TypeError, r"^Y as 1-D labels must hold integers, got dtype float64 with the value nan$"),
+    (np.array([0, 1, 1e20, 2]), ValueError, r"^Y as 1-D labels must hold integers of magnitude below 2\*\*62, got 1e\+20$"),
+    (np.array([0, -np.inf, 1, 2]), ValueError, r"^Y as 1-D labels must hold integers of magnitude below 2\*\*62, got -inf$"),
+    (np.array(["a", "b", "c", "d"]), TypeError, r"^Y as 1-D labels must hold integers, got dtype <U1$"),
+], ids=["one-hot-shape", "label-count", "fractional-labels", "nan-label", "huge-label", "inf-label", "str-labels"])
 def test_accuracy_errors(Y, error, match):
     with pytest.raises(error, match=match):
         fnnet.accuracy(np.full((3, 4), 1 / 3), Y)
@@ -59,13 +63,23 @@ def test_one_hot():
     assert fnnet.cost(np.full((3, 2), 1 / 3), fnnet.one_hot([0, 2], 3), "cce") == pytest.approx(np.log(3))
 
 
+def test_whole_float_labels_are_labels():
+    np.testing.assert_array_equal(fnnet.one_hot(np.array([2.0, 0.0, -0.0]), 3), fnnet.one_hot([2, 0, 0], 3))
+    assert fnnet.accuracy(np.array([[0.1, 0.6], [0.9, 0.4]]), np.array([1.0, 2.0 ** 61])) == 0.5
+    assert fnnet.one_hot(np.array([]), 2).shape == (2, 0)
+
+
 @pytest.mark.parametrize("labels, k, error, match", [
     ([0, 3], 3, ValueError, r"labels must lie in \[0, 3\) for k = 3; got values in \[0, 3\]"),
     ([-1, 0], 2, ValueError, r"labels must lie in \[0, 2\)"),
     ([[0, 1]], 2, ValueError, r"labels must be 1-D of shape \(m,\), got shape \(1, 2\)"),
-    ([0.5, 1.0], 2, TypeError, "labels must be integers, got dtype float64"),
-    ([0, 1], 0, ValueError, "k must be a positive int, got 0"),
-], ids=["too-big", "negative", "2-D", "fractional", "k-zero"])
+    ([0.5, 1.0], 2, TypeError, r"^labels must hold integers, got dtype float64 with the value 0.5$"),
+    ([1e20, 1.0], 2, ValueError, r"^labels must hold integers of magnitude below 2\*\*62, got 1e\+20$"),
+    ([1e20, 1.0], None, ValueError, r"^labels must hold integers of magnitude below 2\*\*62, got 1e\+20$"),
+    ([np.inf], 2, ValueError, r"^labels must hold integers of magnitude below 2\*\*62, got inf$"),
+    ([0, 1], 0, ValueError, r"^k must be an int >= 1, got 0$"),
+    ([0, 1], 2.5, TypeError, r"^k must be an int >= 1, got float 2.5$"),
+], ids=["too-big", "negative", "2-D", "fractional", "huge-float", "huge-float-no-k", "inf", "k-zero", "k-float"])
 def test_one_hot_errors(labels, k, error, match):
     with pytest.raises(error, match=match):
         fnnet.one_hot(labels, k)
