@@ -12,6 +12,7 @@ before training starts — or a NaN/inf cost), 2 for bad options (argparse).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from typing import List, NamedTuple, Optional
@@ -21,7 +22,7 @@ import numpy as np
 from . import data as _data
 from . import io as _io
 from .activations import ACTIVATIONS
-from .losses import LOSSES, cost
+from .losses import LOSSES, NATURAL_OUTPUT, cost
 from .metrics import accuracy, one_hot, predict, predict_labels
 from .network import INIT_SCHEMES, init_params
 from .optim import OPTIMIZERS
@@ -72,7 +73,8 @@ def register(commands) -> None:
                                                     "(reports test accuracy every epoch)")
     src.add_argument("--fashion", action="store_true",
                      help="Fashion-MNIST from the Debian package dataset-fashion-mnist")
-    src.add_argument("--limit", type=int, metavar="M", help="MNIST: use only the first M training examples")
+    src.add_argument("--limit", type=_positive_int, metavar="M",
+                     help="MNIST: use only the first M training examples (M >= 1)")
     net = p.add_argument_group("network")
     net.add_argument("--hidden", type=int, nargs="*", metavar="N",
                      help="hidden layer sizes, e.g. --hidden 256 128 (none: a linear model); "
@@ -104,6 +106,17 @@ def register(commands) -> None:
     p.set_defaults(run=run)
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: an int >= 1 (a bad value is a usage error, exit code 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {value}")
+    return value
+
+
 class _Dataset(NamedTuple):
     name: str
     X: np.ndarray                 # (n0, m)
@@ -130,7 +143,7 @@ def _load(args) -> _Dataset:
             X, y, X_test, y_test = _data.load_mnist(directory, dtype=dtype)
         except (OSError, ValueError) as err:
             raise _Failure(str(err)) from None
-        if args.limit:
+        if args.limit is not None:
             X, y = X[:, :args.limit], y[:args.limit]
         k = int(max(y.max(), y_test.max())) + 1
         name = "fashion-mnist" if args.fashion else f"mnist ({directory})"
@@ -176,7 +189,7 @@ def _run(args) -> int:
     ds = _load(args)
     d = DEFAULTS["mnist" if ds.X_test is not None else args.data]
     loss = args.loss or ("mse" if ds.n_classes == 0 else "bce" if ds.Y.shape[0] == 1 else "cce")
-    out_act = args.output_activation or {"mse": "linear", "bce": "sigmoid", "cce": "softmax"}[loss]
+    out_act = args.output_activation or NATURAL_OUTPUT[loss]
     hidden = d.hidden if args.hidden is None else args.hidden
     dims = [ds.X.shape[0], *hidden, ds.Y.shape[0]]
     acts = [args.activation or d.activation] * len(hidden) + [out_act]

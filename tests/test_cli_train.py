@@ -120,7 +120,7 @@ def _write_idx(path, array):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
-def test_mnist_directory(capsys, tmp_path):
+def _mnist_dir(tmp_path):
     rng = np.random.default_rng(0)
     for prefix, m in (("train", 60), ("t10k", 20)):
         labels = np.arange(m) % 10
@@ -128,6 +128,26 @@ def test_mnist_directory(capsys, tmp_path):
         images[np.arange(m), labels, :] = 255    # a bright row per class: learnable
         _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
         _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return tmp_path
+
+
+def test_mnist_limit_keeps_the_first_m_examples(capsys, tmp_path):
+    code, out, _ = _train(capsys, "--mnist", str(_mnist_dir(tmp_path)), "--epochs", "1", "--hidden", "4", "-q",
+                          "--limit", "25")
+    assert code == 0
+    assert "data: mnist (" in out and "25 examples, 784 features, 10 classes; test set 20 examples" in out
+
+
+@pytest.mark.parametrize("limit, got", [("0", "0"), ("-5", "-5"), ("2.5", "'2.5'")], ids=["zero", "negative", "float"])
+def test_mnist_limit_below_one_is_a_usage_error(capsys, tmp_path, limit, got):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--mnist", str(tmp_path), "--limit", limit])
+    assert info.value.code == 2
+    assert f"argument --limit: expected an int >= 1, got {got}" in capsys.readouterr().err
+
+
+def test_mnist_directory(capsys, tmp_path):
+    _mnist_dir(tmp_path)
     code, out, err = _train(capsys, "--mnist", str(tmp_path), "--epochs", "2", "--hidden", "16", "--lr", "0.01")
     assert code == 0
     assert "60 examples, 784 features, 10 classes; test set 20 examples" in out
@@ -137,9 +157,10 @@ def test_mnist_directory(capsys, tmp_path):
 
 @pytest.mark.parametrize("options, match", [
     (["--mnist", "/nonexistent/dir"], "error: MNIST directory not found: '/nonexistent/dir'"),
-    (["--epochs", "0"], "error: epochs must be a positive int, got 0"),
+    (["--epochs", "0"], "error: epochs must be an int >= 1, got 0"),
+    (["--batch-size", "0"], "error: batch_size must be an int >= 1, got 0"),
     (["--lr", "-1"], "error: lr must be a positive finite number, got -1.0"),
-], ids=["mnist-missing", "epochs", "lr"])
+], ids=["mnist-missing", "epochs", "batch-size", "lr"])
 def test_errors_exit_1_with_a_message(capsys, options, match):
     code, _, err = _train(capsys, *options)
     assert code == 1 and match in err
