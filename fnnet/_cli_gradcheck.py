@@ -17,11 +17,8 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 
 from .gradcheck import MODES, gradcheck
-from .losses import LOSSES
+from .losses import LOSSES, NATURAL_OUTPUT
 from .network import INIT_SCHEMES, backward, forward, init_params
-
-#: The output activation each loss gets unless --activations says otherwise.
-DEFAULT_OUTPUT = {"mse": "linear", "bce": "sigmoid", "cce": "softmax"}
 
 Grads = Dict[str, np.ndarray]
 
@@ -88,7 +85,8 @@ def register(commands) -> None:
     p.add_argument("--m", type=int, default=16, help="number of random examples")
     p.add_argument("--mode", choices=MODES, default="full")
     p.add_argument("--n", type=int, default=16, help="entries per key in sample mode")
-    p.add_argument("--k", type=int, default=8, help="directions per key in directional mode")
+    p.add_argument("--k", type=int, default=8,
+                   help="random directions over the whole network in directional mode (one verdict, key 'all')")
     p.add_argument("--eps", type=float, default=1e-6, help="central-difference step")
     p.add_argument("--tol", type=float, default=1e-7, help="pass below this relative error (float32: at least 1e-3)")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
@@ -105,7 +103,7 @@ def _problem(args) -> Tuple[dict, np.ndarray, np.ndarray, List[str]]:
     if args.activations:
         acts = args.activations.split(",")
     else:
-        acts = ["tanh"] * (L - 1) + [DEFAULT_OUTPUT[args.loss]]
+        acts = ["tanh"] * (L - 1) + [NATURAL_OUTPUT[args.loss]]
     rng = np.random.default_rng(args.seed)
     params = init_params(dims, rng=rng, init=args.init, dtype=np.dtype(args.dtype))
     X = rng.standard_normal((dims[0], args.m))

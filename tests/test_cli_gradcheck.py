@@ -29,6 +29,21 @@ def test_defaults_alone_check_the_4_8_3_network_and_exit_0(capsys):
     assert list(rows) == KEYS_4_8_3 and all(line.endswith("PASS") for line in rows.values())
 
 
+@pytest.mark.parametrize("loss, output", [("mse", "linear"), ("bce", "sigmoid"), ("cce", "softmax")])
+def test_default_output_activation_is_the_loss_natural_one(loss, output, capsys):
+    assert main(["gradcheck", "--loss", loss, "--layers", "3,4,2", "--m", "5"]) == 0
+    assert f"network [3, 4, 2], activations ['tanh', '{output}'], loss {loss}, m = 5" in capsys.readouterr().out
+
+
+def test_help_says_directional_mode_is_whole_network(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["gradcheck", "--help"])
+    assert exc.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--k K random directions over the whole network in directional mode (one verdict, key 'all')" in help_text
+    assert "directions per key" not in help_text
+
+
 def test_the_issue_command_line_exits_0(capsys):
     argv = ["gradcheck", "--layers", "4,8,3", "--activations", "tanh,softmax", "--loss", "cce"]
     assert main(argv) == 0
