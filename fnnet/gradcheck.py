@@ -206,9 +206,15 @@ def _piecewise_linear(slope: float, name: str):
 
 def _change_softmax(z, a, d, zn):
     # s(z + d) - s(z) = s (e - <s, e>) / (1 + <s, e>) per column, e = exp(d) - 1
-    E = np.expm1(d)
-    t = (a * E).sum(axis=0)
-    return a * (E - t) / (1.0 + t)
+    E = np.expm1(d)  # (n, K, m), ours: the rest is done in place
+    if a.ndim == 3 and a.shape[1] == 1 and E.ndim == 3:  # the batched layout: one pass for <s, e>
+        t = np.einsum("ij,ikj->kj", a[:, 0, :], E)
+    else:
+        t = (a * E).sum(axis=0)
+    E -= t
+    E *= a
+    E /= 1.0 + t
+    return E
 
 
 _CHANGES = {
