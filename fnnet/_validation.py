@@ -13,7 +13,8 @@ from typing import Optional, Tuple
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_all = np.logical_and.reduce  # the ufunc itself: ndarray.all() adds a Python-level wrapper
+_all = np.logical_and.reduce  # the ufuncs themselves: ndarray.all()/.sum() add a Python wrapper
+_sum = np.add.reduce
 
 
 def _shape(shape: Tuple[int, ...]) -> str:

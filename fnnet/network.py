@@ -9,12 +9,13 @@ Layout (column-major, one example per column), for layer sizes ``n = [n0, n1, ..
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_count, check_params, raise_not_finite
+from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, _sum, as_matrix, check_count, check_params, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -137,45 +138,51 @@ def forward(params: Mapping[str, np.ndarray], X,
     """
     L, dtype = check_params(params)
     acts = resolve_activations(activations, L)
-    # X is checked for NaN/inf through Z1 below: a non-finite X always makes Z1 non-finite, and
-    # Z1 (n1, m) is the cheaper array to scan whenever n1 < n0 (784 -> 30 for MNIST)
-    A = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)",
-                  check_finite=False)
+    rows = params["W1"].shape[1]
+    if type(X) is np.ndarray and X.dtype == dtype and X.ndim == 2 and X.shape[0] == rows and X.shape[1]:
+        A = X  # the common case, as_matrix's checks in a line; NaN/inf are caught through Z1 below
+    else:
+        A = as_matrix(X, "X", dtype, rows=rows, what="params['W1'] (layer 1)", check_finite=False)
 
     cache = {"A0": A, "activations": acts}
-    # Finite inputs can still overflow a matmul (huge weights after a diverged step): instead of
-    # a RuntimeWarning and an inf or NaN output, the checks of Z1 and AL below name the layer.
+    # NaN/inf checks: the sums of Z1 and of AL. A non-finite X always makes Z1 non-finite (and
+    # Z1, (n1, m), is cheaper to scan than X whenever n1 < n0); finite inputs can still overflow
+    # a later matmul (huge weights after a diverged step). Either way the sums are not finite,
+    # and _explain_nonfinite names the culprit instead of a RuntimeWarning and an inf output.
     with np.errstate(over="ignore", invalid="ignore"):
         for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
             Z = params[w_key] @ A
             Z += params[b_key]
-            if a_key == "A1" and not _all(np.isfinite(Z), axis=None):
-                _explain_nonfinite(params, cache, 1, Z)
+            if a_key == "A1":
+                z1_sum = _sum(Z, axis=None)
             if act.needs_z:
                 cache[z_key] = Z
             A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
             cache[a_key] = A
-    if L > 1 and not _all(np.isfinite(A), axis=None):
-        first = next(l for l in range(1, L + 1) if not _all(np.isfinite(cache[f"A{l}"]), axis=None))
-        _explain_nonfinite(params, cache, first, cache[f"A{first}"])
+        if not math.isfinite(z1_sum + _sum(A, axis=None)):
+            _explain_nonfinite(params, cache, L)
     return A, cache
 
 
-def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, layer: int,
-                       bad: np.ndarray) -> None:
-    """Layer ``layer`` produced NaN or inf from finite inputs so far: say whose fault it is."""
-    A_prev = cache[f"A{layer - 1}"]
-    if layer == 1 and not _all(np.isfinite(A_prev), axis=None):
-        raise_not_finite(A_prev, "X")
-    for key in (f"W{layer}", f"b{layer}"):
-        if not _all(np.isfinite(params[key]), axis=None):
-            raise_not_finite(params[key], f"params[{key!r}]")
-    raise ValueError(
-        f"layer {layer} overflowed {bad.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
-        f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, "
-        f"max |W{layer}| = {float(np.abs(params[f'W{layer}']).max()):.3g}); "
-        + ("scale the inputs down" if layer == 1 else "the weights are too large: did training diverge?")
-    )
+def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, L: int) -> None:
+    """The sums of Z1 or AL are not finite: find and name the culprit (or pass, if only a sum
+    of huge finite values overflowed)."""
+    X = cache["A0"]
+    if not _all(np.isfinite(X), axis=None):
+        raise_not_finite(X, "X")
+    for layer in range(1, L + 1):
+        W, b, A_prev = params[f"W{layer}"], params[f"b{layer}"], cache[f"A{layer - 1}"]
+        for key, arr in ((f"W{layer}", W), (f"b{layer}", b)):
+            if not _all(np.isfinite(arr), axis=None):
+                raise_not_finite(arr, f"params[{key!r}]")
+        Z_finite = _all(np.isfinite(W @ A_prev + b), axis=None) if layer == 1 else True
+        if not (Z_finite and _all(np.isfinite(cache[f"A{layer}"]), axis=None)):
+            raise ValueError(
+                f"layer {layer} overflowed {X.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
+                f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, "
+                f"max |W{layer}| = {float(np.abs(W).max()):.3g}); "
+                + ("scale the inputs down" if layer == 1 else "the weights are too large: did training diverge?")
+            )
 
 
 def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
@@ -253,26 +260,27 @@ def _ones(m: int, dtype: np.dtype) -> np.ndarray:
 
 
 def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
-    """The cache came from :func:`forward` on a network shaped like ``params``."""
+    """The cache came from :func:`forward` on a network shaped like ``params`` (one loop)."""
     if type(cache) is not dict and not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
-    if type(acts) is not tuple or not all(isinstance(a, Activation) for a in acts):
+    if type(acts) is not tuple:
         raise TypeError("cache['activations'] must be the tuple of Activation objects that fnnet.forward stores; "
                         "pass the cache returned by fnnet.forward")
     if len(acts) != L:
         raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
-    for layer, act in enumerate(acts, start=1):
-        if act.needs_z and type(cache.get(f"Z{layer}")) is not np.ndarray:
-            raise ValueError(f"cache is missing 'Z{layer}', which the custom activation {act.name!r} of layer "
-                             f"{layer} needs; pass the cache returned by fnnet.forward")
-    A0 = cache.get("A0")
-    m = A0.shape[1] if type(A0) is np.ndarray and A0.ndim == 2 else -1
+    key, A, rows = "A0", cache.get("A0"), params["W1"].shape[1]
+    m = A.shape[1] if type(A) is np.ndarray and A.ndim == 2 else -1
     for layer in range(L + 1):
-        if layer == 0:
-            key, A, rows = "A0", A0, params["W1"].shape[1]
-        else:
-            w_key, _, key, _ = LAYER_KEYS[layer - 1]
+        if layer:
+            w_key, _, key, z_key = LAYER_KEYS[layer - 1]
+            act = acts[layer - 1]
+            if not isinstance(act, Activation):
+                raise TypeError("cache['activations'] must be the tuple of Activation objects that fnnet.forward "
+                                "stores; pass the cache returned by fnnet.forward")
+            if act.needs_z and type(cache.get(z_key)) is not np.ndarray:
+                raise ValueError(f"cache is missing {z_key!r}, which the custom activation {act.name!r} of layer "
+                                 f"{layer} needs; pass the cache returned by fnnet.forward")
             A, rows = cache.get(key), params[w_key].shape[0]
         if type(A) is not np.ndarray:
             raise ValueError(f"cache is missing {key!r}; pass the cache returned by fnnet.forward")

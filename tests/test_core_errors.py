@@ -193,3 +193,11 @@ def test_a_forged_cache_is_a_clear_error():
     del cache["Z1"]
     with pytest.raises(ValueError, match=r"cache is missing 'Z1', which the custom activation 'cube' of layer 1 needs"):
         fnnet.backward(P, cache, Y, "bce")
+
+
+def test_finite_values_whose_sum_overflows_are_not_an_error():
+    """The NaN/inf check sums Z1 and AL; a sum of huge finite values is only a false alarm."""
+    params = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}
+    X = np.array([[1e308, 1e308, 1e308]])
+    AL, _ = fnnet.forward(params, X, ["linear"])
+    np.testing.assert_array_equal(AL, X)
