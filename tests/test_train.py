@@ -442,3 +442,21 @@ def test_resume_from_a_checkpoint_without_rng_state_is_refused(spiral, tmp_path)
     with pytest.raises(ValueError, match=r"checkpoint .*other.ckpt' has no 'rng_state' in its metadata: "
                                          r"it was not written by fnnet.train"):
         _run(spiral, epochs=2, checkpoint=path, resume=True)
+
+
+def test_train_with_a_custom_activation_matches_the_hand_written_loop():
+    """A user's Activation works in train as in the four functions: same params, bit for bit."""
+    softplus = fnnet.Activation("softplus", lambda z: np.logaddexp(0.0, z),
+                                lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)))
+    X, y = fnnet.two_moons(40, seed=0)
+    Y = fnnet.one_hot(y, 2)
+    acts = [softplus, "softmax"]
+    params0 = fnnet.init_params([2, 6, 2], seed=0)
+    trained, history = fnnet.train(params0, X, Y, acts, "cce", epochs=3, batch_size=40, lr=0.5, verbose=0)
+    params = params0
+    for _ in range(3):  # batch_size = m: one full batch per epoch, so the order does not matter
+        AL, cache = fnnet.forward(params, X, acts)
+        params = fnnet.sgd_step(params, fnnet.backward(params, cache, Y, "cce"), 0.5)
+    for key in params:
+        np.testing.assert_allclose(trained[key], params[key], rtol=1e-12, atol=1e-15)
+    assert history["cost"][-1] < history["cost"][0]
