@@ -69,3 +69,19 @@ def assert_same(before, after, path="arg"):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def draw_problem(dims, acts, loss, m, rng, dtype=np.float64):
+    """A random network (He init for relu-family stacks, Glorot otherwise), a batch X (n0, m)
+    and targets Y (n_L, m) that suit ``loss``: one-hot for cce, 0/1 for bce, normal for mse."""
+    init = "he" if acts[0] in ("relu", "leaky_relu") else "xavier"
+    params = fnnet.init_params(dims, rng=rng, init=init, dtype=dtype)
+    X = rng.standard_normal((dims[0], m))
+    n_out = dims[-1]
+    if loss == "cce":
+        Y = np.eye(n_out)[:, rng.integers(0, n_out, m)]
+    elif loss == "bce":
+        Y = rng.integers(0, 2, (n_out, m)).astype(float)
+    else:
+        Y = rng.standard_normal((n_out, m))
+    return params, X, Y

@@ -9,7 +9,7 @@ import fnnet
 from fnnet.activations import ACTIVATIONS
 from fnnet.losses import LOSSES, output_delta
 
-from conftest import fd_grads, rel_errors
+from conftest import draw_problem, fd_grads, rel_errors
 
 TOL = 1e-7
 EPS = 1e-5  # central differences: truncation ~eps^2, round-off ~1e-16/eps
@@ -33,16 +33,7 @@ def make_problem(dims, acts, loss, m, seed):
     for _ in range(50):
         # He init keeps the signal alive through relu-family stacks, Glorot through the rest:
         # vanishing gradients would leave finite differences with round-off only
-        init = "he" if acts[0] in ("relu", "leaky_relu") else "xavier"
-        params = fnnet.init_params(dims, rng=rng, init=init)
-        X = rng.standard_normal((dims[0], m))
-        n_out = dims[-1]
-        if loss == "cce":
-            Y = np.eye(n_out)[:, rng.integers(0, n_out, m)]
-        elif loss == "bce":
-            Y = rng.integers(0, 2, (n_out, m)).astype(float)
-        else:
-            Y = rng.standard_normal((n_out, m))
+        params, X, Y = draw_problem(dims, acts, loss, m, rng)
         if _clear_of_kinks(params, X, acts) and _unsaturated(params, X, acts, loss):
             return params, X, Y
     raise AssertionError("could not draw a problem clear of relu kinks")

@@ -10,24 +10,13 @@ import pytest
 import fnnet
 from fnnet.gradcheck import FLOAT32_TOL, GradcheckReport
 
-from conftest import assert_same, fd_grads, rel_errors, snapshot
+from conftest import assert_same, draw_problem, fd_grads, rel_errors, snapshot
 from test_core_gradients import HIDDEN, OUTPUTS, SOFTPLUS  # the sensible activation x loss table
 
 
 def make_problem(dims, acts, loss, m, seed, dtype=np.float64):
     """A random network and batch. No care is taken to avoid ReLU kinks: gradcheck handles them."""
-    rng = np.random.default_rng(seed)
-    init = "he" if acts[0] in ("relu", "leaky_relu") else "xavier"
-    params = fnnet.init_params(dims, rng=rng, init=init, dtype=dtype)
-    X = rng.standard_normal((dims[0], m))
-    n_out = dims[-1]
-    if loss == "cce":
-        Y = np.eye(n_out)[:, rng.integers(0, n_out, m)]
-    elif loss == "bce":
-        Y = rng.integers(0, 2, (n_out, m)).astype(float)
-    else:
-        Y = rng.standard_normal((n_out, m))
-    return params, X, Y
+    return draw_problem(dims, acts, loss, m, np.random.default_rng(seed), dtype)
 
 
 def own_grads(params, X, Y, acts, loss):
