@@ -6,6 +6,7 @@ because it runs on every call of the hot path.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from typing import Optional, Tuple
@@ -15,6 +16,7 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _all = np.logical_and.reduce  # the ufuncs themselves: ndarray.all()/.sum() add a Python wrapper
 _sum = np.add.reduce
+_vdot = np.vdot  # the dot product of two arrays read as flat vectors (BLAS)
 
 
 def _shape(shape: Tuple[int, ...]) -> str:
@@ -57,10 +59,13 @@ def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
             for w_key, b_key in _WB_KEYS[:L]:
                 W = params.get(w_key)
                 b = params.get(b_key)
-                if (type(W) is not np.ndarray or type(b) is not np.ndarray or W.dtype != dtype
-                        or b.dtype != dtype or W.ndim != 2 or W.shape[1] != rows or b.shape != (W.shape[0], 1)):
+                # `is` on dtypes: NumPy's built-in dtypes are singletons (an equal copy takes the slow path)
+                if type(W) is not np.ndarray or type(b) is not np.ndarray or W.dtype is not dtype or b.dtype is not dtype:
                     break
-                rows = W.shape[0]
+                shape = W.shape
+                if len(shape) != 2 or shape[1] != rows or b.shape != (shape[0], 1):
+                    break
+                rows = shape[0]
             else:
                 return L, dtype
     return _diagnose_params(params, name)
@@ -156,7 +161,9 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         raise ValueError(f"{name} has shape {_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    if check_finite and not _all(np.isfinite(arr), axis=None):  # as fast as a sum; cannot overflow
+    # NaN/inf make the sum of squares (one BLAS dot, faster than any reduction) NaN or inf; if it
+    # is not finite, the exact check decides (huge finite values can overflow the sum)
+    if check_finite and not math.isfinite(_vdot(arr, arr)) and not _all(np.isfinite(arr), axis=None):
         raise_not_finite(arr, name)
     return arr
 

@@ -107,24 +107,22 @@ class Activation:
 
 
 class _Builtin(Activation):
-    """A built-in activation whose derivative is computed from the output ``A`` alone."""
+    """A built-in activation whose derivative is computed from the output ``A`` alone.
+
+    Its in-place hooks are plain functions stored on the instance (``delta_(dA, Z, A)``
+    ignores ``Z``): the network loop calls them directly, one Python call per layer, not two.
+    """
 
     needs_z = False
 
     def __init__(self, name: str, function: ArrayFunction, derivative: ArrayFunction,
                  apply_: Callable[[np.ndarray], np.ndarray],
-                 delta_: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                 delta_: Callable[[np.ndarray, Optional[np.ndarray], np.ndarray], np.ndarray],
                  output_only: bool = False) -> None:
         super().__init__(name, function, derivative)
-        self._apply = apply_
-        self._delta = delta_
+        self.apply_ = apply_  # type: ignore[method-assign]
+        self.delta_ = delta_  # type: ignore[method-assign]
         self.output_only = output_only
-
-    def apply_(self, Z: np.ndarray) -> np.ndarray:
-        return self._apply(Z)
-
-    def delta_(self, dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-        return self._delta(dA, A)
 
 
 # --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) -------------------------------------
@@ -145,7 +143,7 @@ def _sigmoid_apply(Z: np.ndarray) -> np.ndarray:
     return np.reciprocal(Z, out=Z)
 
 
-def _sigmoid_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _sigmoid_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     slope = np.subtract(_ONE[A.dtype], A)
     slope *= A
     dA *= slope
@@ -157,7 +155,7 @@ def _tanh_apply(Z: np.ndarray) -> np.ndarray:
     return np.tanh(Z, out=Z)
 
 
-def _tanh_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _tanh_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     slope = np.multiply(A, A)
     np.subtract(_ONE[A.dtype], slope, out=slope)
     dA *= slope
@@ -174,7 +172,7 @@ def _relu_apply(Z: np.ndarray) -> np.ndarray:
     return np.maximum(Z, 0.0, out=Z)
 
 
-def _relu_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     np.multiply(dA, A > 0.0, out=dA)
     return dA
 
@@ -184,7 +182,7 @@ def _leaky_relu_apply(Z: np.ndarray) -> np.ndarray:
     return np.maximum(Z, np.multiply(Z, LEAKY_RELU_SLOPE), out=Z)
 
 
-def _leaky_relu_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _leaky_relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=A <= 0.0)
     return dA
 
@@ -194,7 +192,7 @@ def _identity(Z: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _linear_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _linear_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     return dA
 
 
@@ -206,7 +204,7 @@ def _softmax_apply(Z: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _softmax_delta(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+def _softmax_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
     # Jacobian-vector product: dZ_k = A_k (dA_k - sum_j A_j dA_j)
     dA -= np.einsum("ij,ij->j", A, dA)
     dA *= A
@@ -231,13 +229,13 @@ def _pure(apply_: Callable[[np.ndarray], np.ndarray]) -> ArrayFunction:
     return function
 
 
-def _from_output(delta: Callable[[np.ndarray, np.ndarray], np.ndarray],
+def _from_output(delta: Callable[[np.ndarray, Optional[np.ndarray], np.ndarray], np.ndarray],
                  apply_: Callable[[np.ndarray], np.ndarray]) -> ArrayFunction:
     """The element-wise derivative g'(Z) of a built-in, computed through its output."""
 
     def derivative(Z: np.ndarray) -> np.ndarray:
         A = _pure(apply_)(Z)
-        return delta(np.ones_like(A), A)
+        return delta(np.ones_like(A), None, A)
 
     return derivative
 

@@ -144,7 +144,7 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
     what messages call the array (``"Y_val"`` for validation targets).
     """
     n_out, m = shape
-    # log losses check the range [0, 1] below, which catches NaN and inf in the same two passes
+    # log losses check the range [0, 1] below, which catches NaN and inf in the same pass
     Y = as_matrix(Y, name, dtype, check_finite=not loss.probabilities)
     if Y.shape != shape:
         hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
@@ -152,11 +152,11 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
             f"{name} has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
         )
     if loss.probabilities:
-        lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))  # NaN propagates
-        if not (lo >= 0.0 and hi <= 1.0):
-            if not (np.isfinite(lo) and np.isfinite(hi)):
-                raise_not_finite(Y, name)
-            raise ValueError(f"{loss.name} targets {name} must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
+        # Read as unsigned integers, the floats +0.0 .. 1.0 are exactly the bit patterns 0 .. bits(1.0)
+        # (negative numbers have the sign bit set; inf and NaN have the largest exponent), so one
+        # integer max decides the common case; otherwise the exact check (which lets -0.0 pass)
+        if _max(Y.view(_UINT_OF[dtype]), axis=None) > _BITS_OF_ONE[dtype]:
+            _check_unit_interval(Y, loss, name)
         if loss is LOSSES["cce"]:
             sums = _sum(Y, axis=0)
             tol = float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out)
@@ -167,6 +167,19 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
                     f"column {worst} sums to {float(sums[worst]):g} (use fnnet.one_hot(labels, k) for labels)"
                 )
     return Y
+
+
+_UINT_OF = {np.dtype(np.float32): np.dtype(np.uint32), np.dtype(np.float64): np.dtype(np.uint64)}
+_BITS_OF_ONE = {dtype: np.array(1.0, dtype=dtype).view(uint)[()] for dtype, uint in _UINT_OF.items()}
+
+
+def _check_unit_interval(Y: np.ndarray, loss: Loss, name: str) -> None:
+    """Raise unless every entry of ``Y`` lies in ``[0, 1]`` (NaN and inf are named as such)."""
+    lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))  # NaN propagates
+    if not (lo >= 0.0 and hi <= 1.0):
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise_not_finite(Y, name)
+        raise ValueError(f"{loss.name} targets {name} must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
 
 
 def _check_outputs(AL: np.ndarray, loss: Loss) -> None:
@@ -210,15 +223,17 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
 
 
 def output_delta(activation: _act.Activation, loss: Loss, AL: np.ndarray, Y: np.ndarray,
-                 ZL: Optional[np.ndarray] = None, *, fused: bool = True) -> np.ndarray:
+                 ZL: Optional[np.ndarray] = None, *, fused: bool = True,
+                 inv_m: Optional[np.ndarray] = None) -> np.ndarray:
     """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array.
 
     ``fused=False`` forces the general chain rule ``g'(Z_L) * dJ/dA_L`` even for the three
-    pairs whose delta is ``(A - Y) / m`` (tests compare both paths).
+    pairs whose delta is ``(A - Y) / m`` (tests compare both paths). ``inv_m``: ``1/m`` as a
+    0-d array of ``AL``'s dtype, if the caller keeps one (a Python float is slower to apply).
     """
     if fused and (activation, loss) in _FUSED:
         dZ = AL - Y
-        dZ *= 1.0 / AL.shape[1]
+        dZ *= 1.0 / AL.shape[1] if inv_m is None else inv_m
         return dZ
     _check_outputs(AL, loss)
     return activation.delta_(loss.gradient(AL, Y), ZL, AL)

@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, LAYER_KEYS, _all, _sum, as_matrix, check_count, check_params, raise_not_finite
+from ._validation import _WB_KEYS, FLOAT_DTYPES, LAYER_KEYS, _all, _vdot, as_matrix, check_count, check_params, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -145,21 +145,25 @@ def forward(params: Mapping[str, np.ndarray], X,
         A = as_matrix(X, "X", dtype, rows=rows, what="params['W1'] (layer 1)", check_finite=False)
 
     cache = {"A0": A, "activations": acts}
-    # NaN/inf checks: the sums of Z1 and of AL. A non-finite X always makes Z1 non-finite (and
-    # Z1, (n1, m), is cheaper to scan than X whenever n1 < n0); finite inputs can still overflow
-    # a later matmul (huge weights after a diverged step). Either way the sums are not finite,
-    # and _explain_nonfinite names the culprit instead of a RuntimeWarning and an inf output.
+    # NaN/inf checks: the sums of squares of Z1 and of AL (a BLAS dot, twice as fast as a sum).
+    # A non-finite X always makes Z1 non-finite (and Z1, (n1, m), is cheaper to scan than X
+    # whenever n1 < n0); finite inputs can still overflow a later matmul (huge weights after a
+    # diverged step). Either way a sum is not finite, and _explain_nonfinite names the culprit
+    # instead of a RuntimeWarning and an inf output (or passes, if only the sum overflowed).
+    z1_check = None
     with np.errstate(over="ignore", invalid="ignore"):
         for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
-            Z = params[w_key] @ A
+            W = params[w_key]
+            # an inner dimension of 1 is an outer product: as a broadcast, 2-3x faster than matmul
+            Z = W * A if W.shape[1] == 1 else W @ A
             Z += params[b_key]
-            if a_key == "A1":
-                z1_sum = _sum(Z, axis=None)
+            if z1_check is None:
+                z1_check = _vdot(Z, Z)
             if act.needs_z:
                 cache[z_key] = Z
             A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
             cache[a_key] = A
-        if not math.isfinite(z1_sum + _sum(A, axis=None)):
+        if not math.isfinite(z1_check + _vdot(A, A)):
             _explain_nonfinite(params, cache, L)
     return A, cache
 
@@ -226,41 +230,73 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
     """
     L, dtype = check_params(params)
     loss = get_loss(loss)
-    acts = _check_cache(cache, params, L, dtype)
-    AL = cache[f"A{L}"]
+    acts, As = _check_cache(cache, params, L, dtype)
+    AL = As[L]
+    m = AL.shape[1]
     Y = check_targets(Y, AL.shape, dtype, loss)
+    ones, inv_m = _batch_constants(m, dtype)
 
     grads: Dict[str, np.ndarray] = dict.fromkeys(params)  # filled from L down, ordered like params
-    dZ = output_delta(acts[-1], loss, AL, Y, cache.get(LAYER_KEYS[L - 1][3]))
-    ones = _ones(AL.shape[1], dtype)
+    dZ = output_delta(acts[-1], loss, AL, Y, cache.get(f"Z{L}"), inv_m=inv_m)
     for layer in range(L, 0, -1):
-        w_key, b_key = LAYER_KEYS[layer - 1][:2]
-        A_prev = cache[LAYER_KEYS[layer - 2][2]] if layer > 1 else cache["A0"]
-        grads[w_key] = dZ @ A_prev.T
+        w_key, b_key = _WB_KEYS[layer - 1]
+        A_prev = As[layer - 1]
+        # an inner dimension of 1 (m = 1 here, n_l = 1 below) is an outer product: a broadcast
+        grads[w_key] = dZ * A_prev.T if m == 1 else dZ @ A_prev.T
         grads[b_key] = dZ @ ones  # the row sums as a BLAS matrix-vector product: 2-7x a reduction
         if layer > 1:
-            dA = params[w_key].T @ dZ
-            dZ = acts[layer - 2].delta_(dA, cache.get(LAYER_KEYS[layer - 2][3]), A_prev)
+            W = params[w_key]
+            dA = W.T * dZ if W.shape[0] == 1 else W.T @ dZ
+            act = acts[layer - 2]
+            dZ = act.delta_(dA, cache.get(f"Z{layer - 1}") if act.needs_z else None, A_prev)
     return grads
 
 
-_ONES: Dict[tuple, np.ndarray] = {}
+_BATCH_CONSTANTS: Dict[tuple, Tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _ones(m: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only ``(m, 1)`` column of ones, kept between calls (one per batch size and dtype)."""
-    ones = _ONES.get((m, dtype))
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
+def _batch_constants(m: int, dtype: np.dtype) -> Tuple[np.ndarray, np.ndarray]:
+    """A read-only ``(m, 1)`` column of ones and ``1/m`` as a 0-d array of ``dtype``, kept
+    between calls (one pair per batch size and dtype): ufuncs take a 0-d array of their own
+    dtype ~0.2 us faster than a Python float."""
+    pair = _BATCH_CONSTANTS.get((m, dtype))
+    if pair is None:
+        if len(_BATCH_CONSTANTS) > 64:
+            _BATCH_CONSTANTS.clear()
         ones = np.ones((m, 1), dtype=dtype)
+        inv_m = np.array(1.0 / m, dtype=dtype)
         ones.setflags(write=False)
-        _ONES[(m, dtype)] = ones
-    return ones
+        inv_m.setflags(write=False)
+        pair = _BATCH_CONSTANTS[(m, dtype)] = (ones, inv_m)
+    return pair
 
 
 def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
-    """The cache came from :func:`forward` on a network shaped like ``params`` (one loop)."""
+    """The cache came from :func:`forward` on a network shaped like ``params``.
+
+    Returns ``(activations, [A0, ..., AL])``. The common case (a plain dict from ``forward``)
+    takes one loop of plain comparisons; anything else goes through :func:`_diagnose_cache`.
+    """
+    if type(cache) is dict:
+        acts = cache.get("activations")
+        A = cache.get("A0")
+        if type(acts) is tuple and len(acts) == L and type(A) is np.ndarray and A.dtype is dtype and A.ndim == 2:
+            m = A.shape[1]
+            As = [A]
+            for (w_key, _, a_key, z_key), act in zip(LAYER_KEYS, acts):
+                A = cache.get(a_key)
+                if (type(A) is not np.ndarray or A.dtype is not dtype or A.shape != (params[w_key].shape[0], m)
+                        or not isinstance(act, Activation) or act.needs_z and type(cache.get(z_key)) is not np.ndarray):
+                    break
+                As.append(A)
+            else:
+                if As[0].shape[0] == params["W1"].shape[1]:
+                    return acts, As
+    return _diagnose_cache(cache, params, L, dtype)
+
+
+def _diagnose_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
+    """The full check behind :func:`_check_cache`, with a message for each problem."""
     if type(cache) is not dict and not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
@@ -271,6 +307,7 @@ def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
         raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
     key, A, rows = "A0", cache.get("A0"), params["W1"].shape[1]
     m = A.shape[1] if type(A) is np.ndarray and A.ndim == 2 else -1
+    As = []
     for layer in range(L + 1):
         if layer:
             w_key, _, key, z_key = LAYER_KEYS[layer - 1]
@@ -289,4 +326,5 @@ def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
                 f"cache[{key!r}] has shape {A.shape} and dtype {A.dtype}, but params expect ({rows}, {m}) "
                 f"of {dtype}: was the cache made with these params?"
             )
-    return acts
+        As.append(A)
+    return acts, As
