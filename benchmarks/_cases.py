@@ -6,9 +6,10 @@ ONE training step on the same seeded data:
 
 - ``step``: what a user writes, ``forward`` + ``backward`` (with the cost gradient) + ``sgd_step``;
   ``forward``, ``backward`` and ``update`` time the three calls alone;
-- ``floor``: the same GEMMs and nothing else (``np.matmul(..., out=...)`` on preallocated,
-  C-contiguous arrays): ``W{l} @ A{l-1}`` for l = 1..L, ``dZ{l} @ A{l-1}.T`` for l = 1..L and
-  ``W{l}.T @ dZ{l}`` for l = 2..L, i.e. ``3L - 1`` calls;
+- ``floor``: the same matrix products and nothing else, on preallocated arrays with ``out=``:
+  ``W{l} @ A{l-1}`` for l = 1..L, ``dZ{l} @ A{l-1}.T`` for l = 1..L and ``W{l}.T @ dZ{l}``
+  for l = 2..L, i.e. ``3L - 1`` calls, each by the kernel and in the orientation fnnet uses
+  (see :func:`floor_callable`);
 - ``loop``: the per-example backpropagation of the seed notebooks (seed 004, Nielsen's
   ``network.py``): column vectors ``(n, 1)``, one example at a time, sums, then the update;
 - ``torch``: PyTorch CPU eager, same network, same loss scaling, autograd, in-place SGD update;
@@ -28,6 +29,7 @@ import numpy as np
 
 import fnnet
 from fnnet._validation import n_layers  # L from the keys W1..WL, as fnnet counts it
+from fnnet.network import _TRANSPOSED_FROM  # where forward computes (A.T @ W.T).T
 
 #: Learning rate of every contender (small: torch updates in place over thousands of repeats).
 LR = 1e-3
@@ -123,23 +125,49 @@ def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]
 
 # --- BLAS floor ---------------------------------------------------------------------------------
 def floor_callable(params, X) -> Tuple[Callable[[], None], int]:
-    """The ``3L - 1`` GEMMs of one step on preallocated arrays, and their count."""
+    """The ``3L - 1`` matrix products of one step on preallocated arrays, and their count.
+
+    Each product is computed as fnnet computes it, so that the floor is a floor: a BLAS matmul,
+    in the transposed orientation where ``forward`` uses it (``fnnet.network._TRANSPOSED_FROM``),
+    and a broadcast multiply where the inner dimension is 1 (an outer product, which NumPy's
+    matmul runs 2-3x slower). ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``:
+    ``kernel(a, b, out=out)`` leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
+    """
     L = n_layers(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
-    m = X.shape[1]
-    A = [X] + [np.ones((W.shape[0], m), dtype=X.dtype) for W in Ws]
-    dZ = [None] + [np.full((W.shape[0], m), 1e-3, dtype=X.dtype) for W in Ws]
-    dW = [None] + [np.empty_like(W) for W in Ws]
-    dA = [np.empty_like(a) for a in A]  # dA[l - 1] = W{l}.T @ dZ{l}
-    matmul = np.matmul
-    calls = ([(Ws[l - 1], A[l - 1], A[l]) for l in range(1, L + 1)]
-             + [(dZ[l], A[l - 1].T, dW[l]) for l in range(L, 0, -1)]
-             + [(Ws[l - 1].T, dZ[l], dA[l - 1]) for l in range(L, 1, -1)])
+    m, dtype = X.shape[1], X.dtype
+    products = []
+
+    def product(W, A):
+        """``Z = W @ A`` the way ``forward`` computes it, into a new preallocated array."""
+        n, k = W.shape
+        if n < m and n * m * k >= _TRANSPOSED_FROM:
+            out = np.empty((m, n), dtype=dtype)
+            products.append((np.matmul, A.T, W.T, out, (W, A, out.T)))
+            return out.T
+        out = np.empty((n, m), dtype=dtype)
+        products.append((np.multiply if k == 1 else np.matmul, W, A, out, (W, A, out)))
+        return out
+
+    A = [X]
+    for W in Ws:  # forward: Z{l} = W{l} @ A{l-1}
+        A.append(product(W, A[-1]))
+        A[-1][...] = 1.0
+    dZ = [None] + [np.full((W.shape[0], m), 1e-3, dtype=dtype) for W in Ws]
+    for l in range(L, 0, -1):  # dW{l} = dZ{l} @ A{l-1}.T (a weight's shape: never transposed)
+        dW = np.empty_like(Ws[l - 1])
+        products.append((np.multiply if m == 1 else np.matmul, dZ[l], A[l - 1].T, dW, (dZ[l], A[l - 1].T, dW)))
+    for l in range(L, 1, -1):  # dA{l-1} = W{l}.T @ dZ{l}
+        dA = np.empty((Ws[l - 1].shape[1], m), dtype=dtype)
+        kernel = np.multiply if Ws[l - 1].shape[0] == 1 else np.matmul
+        products.append((kernel, Ws[l - 1].T, dZ[l], dA, (Ws[l - 1].T, dZ[l], dA)))
+    calls = [(kernel, a, b, out) for kernel, a, b, out, _ in products]
 
     def floor():
-        for a, b, out in calls:
-            matmul(a, b, out=out)
+        for kernel, a, b, out in calls:
+            kernel(a, b, out=out)
 
+    floor.products = products  # type: ignore[attr-defined]
     return floor, len(calls)
 
 

@@ -8,8 +8,8 @@ Run::
 
 For every case and dtype it times, as medians over interleaved rounds after warm-up:
 ``step`` (``forward`` + ``backward`` + ``sgd_step``, as a user writes it) and its three parts;
-the BLAS ``floor`` (the step's ``3L - 1`` GEMMs on preallocated arrays); the per-example
-``loop`` of the seed notebooks; PyTorch CPU eager and scikit-learn's ``partial_fit`` when
+the BLAS ``floor`` (the step's ``3L - 1`` matrix products, each computed as fnnet computes
+it, on preallocated arrays); the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and scikit-learn's ``partial_fit`` when
 installed. Every contender runs in each round, one after another, so machine noise hits them
 alike; only ratios measured in one run are meaningful. Memory: tracemalloc peak of forward +
 backward over the minimum (cache activations + grads).

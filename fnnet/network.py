@@ -23,6 +23,12 @@ __all__ = ["init_params", "forward", "backward"]
 
 Params = Dict[str, np.ndarray]
 
+#: From this many multiply-adds, a layer whose output ``(n, m)`` has fewer rows than columns is
+#: computed as ``(A.T @ W.T).T``: the same numbers, stored column by column (Fortran order).
+#: OpenBLAS runs 1.1-1.5x faster when the smaller output dimension is its "M"; below this size
+#: the two extra transposes cost more than they save.
+_TRANSPOSED_FROM = 1 << 16
+
 #: Weight initialisation schemes: name -> what ``W{l}`` is drawn from (fan_in = n_{l-1}).
 INIT_SCHEMES = {
     "he": "normal(0, sqrt(2 / fan_in)); biases zero (He et al. 2015, for relu)",
@@ -150,20 +156,27 @@ def forward(params: Mapping[str, np.ndarray], X,
     # whenever n1 < n0); finite inputs can still overflow a later matmul (huge weights after a
     # diverged step). Either way a sum is not finite, and _explain_nonfinite names the culprit
     # instead of a RuntimeWarning and an inf output (or passes, if only the sum overflowed).
+    m = A.shape[1]
     z1_check = None
     with np.errstate(over="ignore", invalid="ignore"):
         for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
             W = params[w_key]
-            # an inner dimension of 1 is an outer product: as a broadcast, 2-3x faster than matmul
-            Z = W * A if W.shape[1] == 1 else W @ A
+            n, k = W.shape
+            transposed = n < m and n * m * k >= _TRANSPOSED_FROM
+            if transposed:
+                Z = (A.T @ W.T).T  # the same product, in the orientation BLAS computes faster (see above)
+            elif k == 1:  # an inner dimension of 1 is an outer product: a broadcast, 2-3x faster
+                Z = W * A
+            else:
+                Z = W @ A
             Z += params[b_key]
-            if z1_check is None:
-                z1_check = _vdot(Z, Z)
+            if z1_check is None:  # vdot reads a C-ordered array (Z.T of a transposed Z) without a copy
+                z1_check = _vdot(Z.T, Z.T) if transposed else _vdot(Z, Z)
             if act.needs_z:
                 cache[z_key] = Z
             A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
             cache[a_key] = A
-        if not math.isfinite(z1_check + _vdot(A, A)):
+        if not math.isfinite(z1_check + (_vdot(A.T, A.T) if transposed else _vdot(A, A))):
             _explain_nonfinite(params, cache, L)
     return A, cache
 

@@ -111,6 +111,25 @@ def test_floor_does_the_steps_gemms():
     assert _cases.gemm_flops([2, 3, 1], 10) == 2 * 10 * (2 * (6 + 3) + 3)
 
 
+@pytest.mark.parametrize("name", ["tiny", "small", "nielsen128"])
+def test_floor_computes_each_product_the_way_fnnet_does(name):
+    # small: outer products (inner dimension 1) as broadcasts; nielsen128: layer 1 transposed
+    case = _cases.CASES[name]
+    params = _cases.make_params(case, np.float64)
+    X, _ = _cases.make_data(case, np.float64)
+    floor, n = _cases.floor_callable(params, X)
+    assert n == 3 * len(case.activations) - 1
+    kernels = set()
+    for kernel, a, b, out, (P, Q, result) in floor.products:  # in order: outputs feed later inputs
+        want = P @ Q
+        kernel(a, b, out=out)
+        np.testing.assert_allclose(result, want, rtol=1e-12)
+        kernels.add((kernel.__name__, result.flags.f_contiguous and not result.flags.c_contiguous))
+    expected = {"tiny": {("matmul", False), ("multiply", False)}, "small": {("matmul", False), ("multiply", False)},
+                "nielsen128": {("matmul", False), ("matmul", True)}}[name]
+    assert kernels == expected
+
+
 def test_seed002_case_is_fnnet_seed002_standardised():
     X, Y = _cases.make_data(_cases.CASES["tiny"], np.float64)
     raw_X, raw_Y = fnnet.seed002()
