@@ -201,3 +201,36 @@ def test_finite_values_whose_sum_overflows_are_not_an_error():
     X = np.array([[1e308, 1e308, 1e308]])
     AL, _ = fnnet.forward(params, X, ["linear"])
     np.testing.assert_array_equal(AL, X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_loss_targets_at_the_edges_of_the_unit_interval(dtype):
+    """The range check reads the floats' bits: +0.0..1.0 pass, and so does -0.0 (exact path);
+    the next float above 1, any negative, NaN and inf do not."""
+    params = {k: v.astype(dtype) for k, v in P.items()}
+    _, cache = fnnet.forward(params, X, ACTS)
+    tiny = np.finfo(dtype).smallest_subnormal
+    ok = np.array([[0.0, -0.0, tiny, 1.0, np.nextafter(dtype(1), dtype(0))]], dtype=dtype)
+    assert fnnet.backward(params, cache, ok, "bce")["W1"].dtype == dtype
+    for bad, match in [(np.nextafter(dtype(1), dtype(2)), r"must lie in \[0, 1\]"), (-tiny, r"must lie in \[0, 1\]"),
+                       (np.nan, r"Y contains NaN or inf"), (-np.inf, r"Y contains NaN or inf")]:
+        Yb = ok.copy()
+        Yb[0, 2] = bad
+        with pytest.raises(ValueError, match=match):
+            fnnet.backward(params, cache, Yb, "bce")
+
+
+def test_huge_finite_mse_targets_are_not_an_error():
+    """Y's NaN/inf check is a sum of squares first: 1e200**2 overflows it, the exact check clears it."""
+    grads = fnnet.backward(P, CACHE, np.full((1, 5), 1e200), "mse")
+    assert all(np.isfinite(g).all() for g in grads.values())
+    with pytest.raises(ValueError, match=r"Y contains NaN or inf \(1 entries, first at \[0, 3\]"):
+        fnnet.backward(P, CACHE, np.array([[1e200, 1e200, 1e200, np.inf, 1e200]]), "mse")
+
+
+def test_sgd_step_rejects_integer_arrays():
+    grads = {k: np.zeros_like(v) for k, v in P.items()}
+    with pytest.raises(TypeError, match=r"grads\['b1'\] has dtype int64; expected a float array"):
+        fnnet.sgd_step(P, {**grads, "b1": np.zeros((3, 1), dtype=np.int64)}, 0.1)
+    with pytest.raises(TypeError, match=r"params\['W2'\] must be a float numpy.ndarray, got int64"):
+        fnnet.sgd_step({**P, "W2": np.zeros((1, 3), dtype=np.int64)}, grads, 0.1)
