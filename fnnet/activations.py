@@ -130,6 +130,10 @@ class _Builtin(Activation):
 # than a Python float, which it must convert on every call (float32 stays float32 either way).
 _FLOATS = (np.float32, np.float64)
 _ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in _FLOATS}
+_ZERO = {np.dtype(t): np.array(0.0, dtype=t) for t in _FLOATS}
+for _constant in (*_ONE.values(), *_ZERO.values()):
+    _constant.setflags(write=False)
+del _constant
 
 
 def _sigmoid_apply(Z: np.ndarray) -> np.ndarray:
@@ -168,12 +172,12 @@ _RELU_MASK_FROM = 1 << 16  # from this many entries, z * [z > 0] beats max(z, 0)
 
 def _relu_apply(Z: np.ndarray) -> np.ndarray:
     if Z.size >= _RELU_MASK_FROM:
-        return np.multiply(Z, Z > 0.0, out=Z)
-    return np.maximum(Z, 0.0, out=Z)
+        return np.multiply(Z, Z > _ZERO[Z.dtype], out=Z)
+    return np.maximum(Z, _ZERO[Z.dtype], out=Z)
 
 
 def _relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    np.multiply(dA, A > 0.0, out=dA)
+    np.multiply(dA, A > _ZERO[A.dtype], out=dA)
     return dA
 
 
@@ -183,7 +187,7 @@ def _leaky_relu_apply(Z: np.ndarray) -> np.ndarray:
 
 
 def _leaky_relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=A <= 0.0)
+    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=A <= _ZERO[A.dtype])
     return dA
 
 
