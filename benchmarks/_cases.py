@@ -124,14 +124,16 @@ def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]
 
 
 # --- BLAS floor ---------------------------------------------------------------------------------
-def floor_callable(params, X) -> Tuple[Callable[[], None], int]:
+def floor_callable(params, X, plain: bool = False) -> Tuple[Callable[[], None], int]:
     """The ``3L - 1`` matrix products of one step on preallocated arrays, and their count.
 
     Each product is computed as fnnet computes it, so that the floor is a floor: a BLAS matmul,
     in the transposed orientation where ``forward`` uses it (``fnnet.network._TRANSPOSED_FROM``),
     and a broadcast multiply where the inner dimension is 1 (an outer product, which NumPy's
-    matmul runs 2-3x slower). ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``:
-    ``kernel(a, b, out=out)`` leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
+    matmul runs 2-3x slower). ``plain=True``: every product as ``np.matmul`` into a C-ordered
+    array instead (the floor as issue 5 first defined it, reported alongside).
+    ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``: ``kernel(a, b, out=out)``
+    leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
     """
     L = n_layers(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
@@ -141,12 +143,12 @@ def floor_callable(params, X) -> Tuple[Callable[[], None], int]:
     def product(W, A):
         """``Z = W @ A`` the way ``forward`` computes it, into a new preallocated array."""
         n, k = W.shape
-        if n < m and n * m * k >= _TRANSPOSED_FROM:
+        if not plain and n < m and n * m * k >= _TRANSPOSED_FROM:
             out = np.empty((m, n), dtype=dtype)
             products.append((np.matmul, A.T, W.T, out, (W, A, out.T)))
             return out.T
         out = np.empty((n, m), dtype=dtype)
-        products.append((np.multiply if k == 1 else np.matmul, W, A, out, (W, A, out)))
+        products.append((np.multiply if k == 1 and not plain else np.matmul, W, A, out, (W, A, out)))
         return out
 
     A = [X]
@@ -156,10 +158,11 @@ def floor_callable(params, X) -> Tuple[Callable[[], None], int]:
     dZ = [None] + [np.full((W.shape[0], m), 1e-3, dtype=dtype) for W in Ws]
     for l in range(L, 0, -1):  # dW{l} = dZ{l} @ A{l-1}.T (a weight's shape: never transposed)
         dW = np.empty_like(Ws[l - 1])
-        products.append((np.multiply if m == 1 else np.matmul, dZ[l], A[l - 1].T, dW, (dZ[l], A[l - 1].T, dW)))
+        kernel = np.multiply if m == 1 and not plain else np.matmul
+        products.append((kernel, dZ[l], A[l - 1].T, dW, (dZ[l], A[l - 1].T, dW)))
     for l in range(L, 1, -1):  # dA{l-1} = W{l}.T @ dZ{l}
         dA = np.empty((Ws[l - 1].shape[1], m), dtype=dtype)
-        kernel = np.multiply if Ws[l - 1].shape[0] == 1 else np.matmul
+        kernel = np.multiply if Ws[l - 1].shape[0] == 1 and not plain else np.matmul
         products.append((kernel, Ws[l - 1].T, dZ[l], dA, (Ws[l - 1].T, dZ[l], dA)))
     calls = [(kernel, a, b, out) for kernel, a, b, out, _ in products]
 

@@ -9,7 +9,8 @@ Run::
 For every case and dtype it times, as medians over interleaved rounds after warm-up:
 ``step`` (``forward`` + ``backward`` + ``sgd_step``, as a user writes it) and its three parts;
 the BLAS ``floor`` (the step's ``3L - 1`` matrix products, each computed as fnnet computes
-it, on preallocated arrays); the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and scikit-learn's ``partial_fit`` when
+it, on preallocated arrays) and, beside it, the ``matmul_floor`` (the same products, every one
+as ``np.matmul`` into a C-ordered array); the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and scikit-learn's ``partial_fit`` when
 installed. Every contender runs in each round, one after another, so machine noise hits them
 alike; only ratios measured in one run are meaningful. Memory: tracemalloc peak of forward +
 backward over the minimum (cache activations + grads).
@@ -38,7 +39,7 @@ import fnnet  # noqa: E402
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 #: Order of the contenders in a round (rotated every round) and of the columns.
-CONTENDERS = ("floor", "step", "forward", "backward", "update", "loop", "torch", "sklearn")
+CONTENDERS = ("floor", "step", "forward", "backward", "update", "matmul_floor", "loop", "torch", "sklearn")
 
 
 # --- the machine --------------------------------------------------------------------------------
@@ -205,6 +206,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     fns: Dict[str, Callable[[], object]] = {}
     floor, n_gemms = _cases.floor_callable(params, X)
     fns["floor"] = floor
+    fns["matmul_floor"] = _cases.floor_callable(params, X, plain=True)[0]
     fns.update(_cases.fnnet_callables(params, X, Y, case))
     checks: Dict[str, float] = {}
     skipped: Dict[str, str] = {}
@@ -238,6 +240,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     med = {k: v["median_s"] for k, v in times.items()}
     ratios = {
         "step_over_floor": med["step"] / med["floor"],
+        "step_over_matmul_floor": med["step"] / med["matmul_floor"],
         "forward_share": med["forward"] / med["step"],
         "backward_share": med["backward"] / med["step"],
         "update_share": med["update"] / med["step"],
@@ -287,7 +290,7 @@ def _x(value: Optional[float], digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}x"
 
 
-COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
+COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "step/matmul",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
 
 
@@ -298,7 +301,8 @@ def table_rows(rows: List[Dict]) -> List[List[str]]:
         ra = r["ratios"]
         out.append([r["case"], r["dtype"], _t(med.get("forward")), _t(med.get("backward")),
                     _t(med.get("update")), _t(med.get("step")), _t(med.get("floor")),
-                    _x(ra["step_over_floor"]), _x(ra.get("loop_speedup"), 1), _x(ra.get("torch_speedup")),
+                    _x(ra["step_over_floor"]), _x(ra.get("step_over_matmul_floor")),
+                    _x(ra.get("loop_speedup"), 1), _x(ra.get("torch_speedup")),
                     _x(ra.get("sklearn_speedup")), _x(ra.get("mem_ratio")),
                     "-" if r["step_page_faults"] != r["step_page_faults"] else f"{r['step_page_faults']:.0f}"])
     return out

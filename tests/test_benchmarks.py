@@ -15,7 +15,7 @@ import _cases  # noqa: E402
 
 import fnnet  # noqa: E402
 
-COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor",
+COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "step/matmul",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
 
 
@@ -52,10 +52,10 @@ def test_quick_json_structure_and_ratios(quick):
         ("tiny", "float32"), ("tiny", "float64"), ("small", "float32"), ("small", "float64")]
     for r in rows:
         assert r["n_gemms"] == 3 * (len(r["layer_dims"]) - 1) - 1
-        assert {"floor", "step", "forward", "backward", "update"} <= set(r["times"])
+        assert {"floor", "matmul_floor", "step", "forward", "backward", "update"} <= set(r["times"])
         for name, t in r["times"].items():
             assert math.isfinite(t["median_s"]) and t["median_s"] > 0, name
-        assert {"step_over_floor", "mem_ratio", "mem_ratio_step"} <= set(r["ratios"])
+        assert {"step_over_floor", "step_over_matmul_floor", "mem_ratio", "mem_ratio_step"} <= set(r["ratios"])
         for name, value in r["ratios"].items():
             assert isinstance(value, float) and math.isfinite(value) and value > 0, (r["case"], name, value)
         assert ("loop_speedup" in r["ratios"]) == (r["case"] == "tiny")
@@ -128,6 +128,9 @@ def test_floor_computes_each_product_the_way_fnnet_does(name):
     expected = {"tiny": {("matmul", False), ("multiply", False)}, "small": {("matmul", False), ("multiply", False)},
                 "nielsen128": {("matmul", False), ("matmul", True)}}[name]
     assert kernels == expected
+    plain, _ = _cases.floor_callable(params, X, plain=True)  # the first definition: all np.matmul
+    assert {(kernel.__name__, result.flags.c_contiguous) for kernel, *_, (_, _, result) in plain.products} == {
+        ("matmul", True)}
 
 
 def test_seed002_case_is_fnnet_seed002_standardised():
