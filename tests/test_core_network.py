@@ -264,3 +264,17 @@ def test_sigmoid_is_exact_in_both_tails(dtype):
 def test_softmax_of_huge_logits():
     A = ACTIVATIONS["softmax"].function(np.array([[1e4, -1e4], [1e4 - 1.0, 1e4]]))
     np.testing.assert_allclose(A, [[1 / (1 + np.exp(-1.0)), 0.0], [np.exp(-1.0) / (1 + np.exp(-1.0)), 1.0]])
+
+
+@pytest.mark.parametrize("numpy_2", [True, False])
+def test_overflow_is_ignored_in_the_layer_loop_on_both_numpy_generations(numpy_2, monkeypatch):
+    """forward's loop runs under errstate(over, invalid) as a decorator (NumPy >= 2) or a with
+    block (NumPy 1); either way an exp overflowing to inf gives sigmoid's exact 0, no warning,
+    and the caller's error state is left as it was."""
+    monkeypatch.setattr(fnnet.network, "_NUMPY_2", numpy_2)
+    exp_neg = fnnet.network._ignoring_overflow(lambda z: 1.0 / (1.0 + np.exp(-z)))
+    before = np.geterr()
+    np.testing.assert_array_equal(exp_neg(np.array([-1000.0, 0.0])), [0.0, 0.5])
+    assert np.geterr() == before
+    with pytest.raises(RuntimeWarning, match="overflow"):
+        np.exp(np.array([1000.0]))  # outside, overflow still warns (an error under the test settings)
