@@ -144,8 +144,11 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
     what messages call the array (``"Y_val"`` for validation targets).
     """
     n_out, m = shape
-    # log losses check the range [0, 1] below, which catches NaN and inf in the same pass
-    Y = as_matrix(Y, name, dtype, check_finite=not loss.probabilities)
+    # log losses check the range [0, 1] below, which catches NaN and inf in the same pass (so an
+    # ndarray of the right dtype and shape needs nothing else); mse checks for NaN/inf here
+    ready = type(Y) is np.ndarray and Y.dtype is dtype and Y.shape == shape
+    if not (ready and loss.probabilities):
+        Y = as_matrix(Y, name, dtype, check_finite=not loss.probabilities)
     if Y.shape != shape:
         hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
         raise ValueError(
