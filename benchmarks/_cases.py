@@ -8,7 +8,7 @@ ONE training step on the same seeded data:
   ``forward``, ``backward`` and ``update`` time the three calls alone;
 - ``floor``: the same matrix products and nothing else, on preallocated arrays with ``out=``:
   ``W{l} @ A{l-1}`` for l = 1..L, ``dZ{l} @ A{l-1}.T`` for l = 1..L and ``W{l}.T @ dZ{l}``
-  for l = 2..L, i.e. ``3L - 1`` calls, each by the kernel and in the orientation fnnet uses
+  for l = 2..L, i.e. ``3L - 1`` calls, each by the call and in the orientation fnnet uses
   (see :func:`floor_callable`);
 - ``loop``: the per-example backpropagation of the seed notebooks (seed 004, Nielsen's
   ``network.py``): column vectors ``(n, 1)``, one example at a time, sums, then the update;
@@ -127,43 +127,39 @@ def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]
 def floor_callable(params, X, plain: bool = False) -> Tuple[Callable[[], None], int]:
     """The ``3L - 1`` matrix products of one step on preallocated arrays, and their count.
 
-    Each product is computed as fnnet computes it, so that the floor is a floor: a BLAS matmul,
-    in the transposed orientation where ``forward`` uses it (``fnnet.network._TRANSPOSED_FROM``),
-    and a broadcast multiply where the inner dimension is 1 (an outer product, which NumPy's
-    matmul runs 2-3x slower). ``plain=True``: every product as ``np.matmul`` into a C-ordered
-    array instead (the floor as issue 5 first defined it, reported alongside).
-    ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``: ``kernel(a, b, out=out)``
-    leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
+    Each product is computed as fnnet computes it, so that the floor is a floor: ``np.dot``
+    (the BLAS call without matmul's ufunc overhead), in the transposed orientation where
+    ``forward`` uses it (``fnnet.network._TRANSPOSED_FROM``). ``plain=True``: every product as
+    ``np.matmul`` into a C-ordered array instead (the floor as issue 5 words it, reported
+    alongside). ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``:
+    ``kernel(a, b, out=out)`` leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
     """
     L = n_layers(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
     m, dtype = X.shape[1], X.dtype
+    kernel = np.matmul if plain else np.dot
     products = []
 
-    def product(W, A):
-        """``Z = W @ A`` the way ``forward`` computes it, into a new preallocated array."""
-        n, k = W.shape
-        if not plain and n < m and n * m * k >= _TRANSPOSED_FROM:
-            out = np.empty((m, n), dtype=dtype)
-            products.append((np.matmul, A.T, W.T, out, (W, A, out.T)))
+    def product(P, Q, forward=False):
+        """``P @ Q`` into a new preallocated array (transposed where ``forward`` would)."""
+        (n, k), cols = P.shape, Q.shape[1]
+        if forward and not plain and n < cols and n * cols * k >= _TRANSPOSED_FROM:
+            out = np.empty((cols, n), dtype=dtype)
+            products.append((kernel, Q.T, P.T, out, (P, Q, out.T)))
             return out.T
-        out = np.empty((n, m), dtype=dtype)
-        products.append((np.multiply if k == 1 and not plain else np.matmul, W, A, out, (W, A, out)))
+        out = np.empty((n, cols), dtype=dtype)
+        products.append((kernel, P, Q, out, (P, Q, out)))
         return out
 
     A = [X]
     for W in Ws:  # forward: Z{l} = W{l} @ A{l-1}
-        A.append(product(W, A[-1]))
+        A.append(product(W, A[-1], forward=True))
         A[-1][...] = 1.0
     dZ = [None] + [np.full((W.shape[0], m), 1e-3, dtype=dtype) for W in Ws]
-    for l in range(L, 0, -1):  # dW{l} = dZ{l} @ A{l-1}.T (a weight's shape: never transposed)
-        dW = np.empty_like(Ws[l - 1])
-        kernel = np.multiply if m == 1 and not plain else np.matmul
-        products.append((kernel, dZ[l], A[l - 1].T, dW, (dZ[l], A[l - 1].T, dW)))
+    for l in range(L, 0, -1):  # dW{l} = dZ{l} @ A{l-1}.T
+        product(dZ[l], A[l - 1].T)
     for l in range(L, 1, -1):  # dA{l-1} = W{l}.T @ dZ{l}
-        dA = np.empty((Ws[l - 1].shape[1], m), dtype=dtype)
-        kernel = np.multiply if Ws[l - 1].shape[0] == 1 and not plain else np.matmul
-        products.append((kernel, Ws[l - 1].T, dZ[l], dA, (Ws[l - 1].T, dZ[l], dA)))
+        product(Ws[l - 1].T, dZ[l])
     calls = [(kernel, a, b, out) for kernel, a, b, out, _ in products]
 
     def floor():

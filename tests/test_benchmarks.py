@@ -113,24 +113,24 @@ def test_floor_does_the_steps_gemms():
 
 @pytest.mark.parametrize("name", ["tiny", "small", "nielsen128"])
 def test_floor_computes_each_product_the_way_fnnet_does(name):
-    # small: outer products (inner dimension 1) as broadcasts; nielsen128: layer 1 transposed
+    # np.dot everywhere (small has outer products); nielsen128: layer 1 transposed, as in forward
     case = _cases.CASES[name]
     params = _cases.make_params(case, np.float64)
     X, _ = _cases.make_data(case, np.float64)
-    floor, n = _cases.floor_callable(params, X)
-    assert n == 3 * len(case.activations) - 1
-    kernels = set()
-    for kernel, a, b, out, (P, Q, result) in floor.products:  # in order: outputs feed later inputs
-        want = P @ Q
-        kernel(a, b, out=out)
-        np.testing.assert_allclose(result, want, rtol=1e-12)
-        kernels.add((kernel.__name__, result.flags.f_contiguous and not result.flags.c_contiguous))
-    expected = {"tiny": {("matmul", False), ("multiply", False)}, "small": {("matmul", False), ("multiply", False)},
-                "nielsen128": {("matmul", False), ("matmul", True)}}[name]
-    assert kernels == expected
-    plain, _ = _cases.floor_callable(params, X, plain=True)  # the first definition: all np.matmul
-    assert {(kernel.__name__, result.flags.c_contiguous) for kernel, *_, (_, _, result) in plain.products} == {
-        ("matmul", True)}
+    for plain in (False, True):
+        floor, n = _cases.floor_callable(params, X, plain=plain)
+        assert n == 3 * len(case.activations) - 1
+        kernels = set()
+        for kernel, a, b, out, (P, Q, result) in floor.products:  # in order: outputs feed later inputs
+            want = P @ Q
+            kernel(a, b, out=out)
+            np.testing.assert_allclose(result, want, rtol=1e-12)
+            kernels.add((kernel.__name__, result.flags.c_contiguous))
+        if plain:  # the wording: every product np.matmul into a C-ordered array
+            assert kernels == {("matmul", True)}
+        else:
+            assert kernels == ({("dot", True), ("dot", False)} if name == "nielsen128" else {("dot", True)})
+        assert floor() is None
 
 
 def test_seed002_case_is_fnnet_seed002_standardised():

@@ -185,12 +185,12 @@ def test_a_custom_loss_named_like_a_builtin_keeps_its_own_gradient(rng):
 @pytest.mark.parametrize("dims,acts,loss,m", [
     ([1, 4, 1], ["tanh", "linear"], "mse", 5),  # input width 1: forward's W1 @ X is an outer product
     ([1, 4, 1], ["sigmoid", "sigmoid"], "bce", 1),  # m = 1: every dW is an outer product too
-    ([2, 3, 1, 2], ["tanh", "tanh", "softmax"], "cce", 3),  # a width-1 layer mid-network: both kinds
+    ([2, 3, 1, 2], ["tanh", "tanh", "softmax"], "cce", 3),  # a width-1 layer mid-network
     ([600, 4, 3], ["tanh", "softmax"], "cce", 500),  # layer 1 transposed: 4 < 500, 1.2M multiply-adds
 ], ids=["input-width-1", "one-example", "width-1-hidden", "transposed-layer"])
-def test_broadcast_and_transposed_products_are_exact(dims, acts, loss, m):
-    """The products forward/backward compute as broadcasts or as (A.T @ W.T).T: the values of
-    the plain formulas, and gradients exact to finite differences."""
+def test_outer_and_transposed_products_are_exact(dims, acts, loss, m):
+    """Products with an inner dimension of 1 (outer products), and those forward computes as
+    (A.T @ W.T).T: the values of the plain formulas, and gradients exact to finite differences."""
     params, X, Y = make_problem(dims, acts, loss, m, seed=sum(dims) + m)
     AL, cache = fnnet.forward(params, X, acts)
     A = X
