@@ -16,7 +16,6 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _all = np.logical_and.reduce  # the ufuncs themselves: ndarray.all()/.sum() add a Python wrapper
 _sum = np.add.reduce
-_vdot = np.vdot  # the dot product of two arrays read as flat vectors (BLAS)
 
 
 def _shape(shape: Tuple[int, ...]) -> str:
@@ -163,7 +162,8 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         arr = arr.astype(dtype)
     # NaN/inf make the sum of squares (one BLAS dot, faster than any reduction) NaN or inf; if it
     # is not finite, the exact check decides (huge finite values can overflow the sum)
-    if check_finite and not math.isfinite(_vdot(arr, arr)) and not _all(np.isfinite(arr), axis=None):
+    # (np.vdot, unlike ndarray.dot, never warns when the sum overflows)
+    if check_finite and not math.isfinite(np.vdot(arr, arr)) and not _all(np.isfinite(arr), axis=None):
         raise_not_finite(arr, name)
     return arr
 

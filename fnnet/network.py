@@ -16,7 +16,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import _WB_KEYS, FLOAT_DTYPES, LAYER_KEYS, _all, _vdot, as_matrix, check_count, check_params, raise_not_finite
+from ._validation import _WB_KEYS, FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_count, check_params, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
 
@@ -202,13 +202,15 @@ def _run_layers(params: Mapping[str, np.ndarray], acts, A: np.ndarray, cache: di
         # (A.T @ W.T).T: the same product, in the orientation BLAS computes faster (see above)
         Z = A.T.dot(W.T).T if transposed else W.dot(A)
         Z += params[b_key]
-        if z1_check is None:  # vdot reads a C-ordered array (Z.T of a transposed Z) without a copy
-            z1_check = _vdot(Z.T, Z.T) if transposed else _vdot(Z, Z)
+        if z1_check is None:  # ravel() is a view of a C-ordered array (Z.T of a transposed Z)
+            flat = (Z.T if transposed else Z).ravel()
+            z1_check = flat.dot(flat)
         if act.needs_z:
             cache[z_key] = Z
         A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
         cache[a_key] = A
-    if not math.isfinite(z1_check + (_vdot(A.T, A.T) if transposed else _vdot(A, A))):
+    flat = (A.T if transposed else A).ravel()
+    if not math.isfinite(z1_check + flat.dot(flat)):
         _explain_nonfinite(params, cache, len(acts))
     return A
 
