@@ -275,9 +275,8 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y,
     >>> [(k, g.shape) for k, g in grads.items()]
     [('W1', (3, 2)), ('b1', (3, 1)), ('W2', (1, 3)), ('b2', (1, 1))]
     """
-    L, dtype = check_params(params)
+    L, dtype, acts, As = _check_inputs(params, cache)
     loss = get_loss(loss)
-    acts, As = _check_cache(cache, params, L, dtype)
     AL = As[L]
     Y = check_targets(Y, AL.shape, dtype, loss)
     ones, inv_m = _batch_constants(AL.shape[1], dtype)
@@ -315,32 +314,45 @@ def _batch_constants(m: int, dtype: np.dtype) -> Tuple[np.ndarray, np.ndarray]:
     return pair
 
 
-def _check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
-    """The cache came from :func:`forward` on a network shaped like ``params``.
+def _check_inputs(params: Mapping, cache: Mapping):
+    """``params`` are well-formed and ``cache`` came from :func:`forward` on a network shaped
+    like them. Returns ``(L, dtype, activations, [A0, ..., AL])``.
 
-    Returns ``(activations, [A0, ..., AL])``. The common case (a plain dict from ``forward``)
-    takes one loop of plain comparisons; anything else goes through :func:`_diagnose_cache`.
+    The common case (plain dicts, as ``forward`` and ``init_params`` make them) takes one loop
+    of plain comparisons over both; anything else goes through :func:`check_params` and
+    :func:`_diagnose_cache`, which name the problem.
     """
-    if type(cache) is dict:
+    if type(params) is dict and type(cache) is dict:
         acts = cache.get("activations")
         A = cache.get("A0")
-        if type(acts) is tuple and len(acts) == L and type(A) is np.ndarray and A.dtype is dtype and A.ndim == 2:
-            m = A.shape[1]
+        L = len(acts) if type(acts) is tuple else 0
+        if 0 < L and len(params) == 2 * L and type(A) is np.ndarray and A.ndim == 2 and A.dtype in FLOAT_DTYPES:
+            dtype = A.dtype
+            rows, m = A.shape
             As = [A]
-            for (w_key, _, a_key, z_key), act in zip(LAYER_KEYS, acts):
-                A = cache.get(a_key)
-                if (type(A) is not np.ndarray or A.dtype is not dtype or A.shape != (params[w_key].shape[0], m)
-                        or not isinstance(act, Activation) or act.needs_z and type(cache.get(z_key)) is not np.ndarray):
+            for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
+                W, b, A = params.get(w_key), params.get(b_key), cache.get(a_key)
+                if (type(W) is not np.ndarray or type(b) is not np.ndarray or type(A) is not np.ndarray
+                        or W.dtype is not dtype or b.dtype is not dtype or A.dtype is not dtype):
                     break
+                shape = W.shape
+                if len(shape) != 2 or shape[1] != rows or b.shape != (shape[0], 1) or A.shape != (shape[0], m):
+                    break
+                if not isinstance(act, Activation) or act.needs_z and type(cache.get(z_key)) is not np.ndarray:
+                    break
+                rows = shape[0]
                 As.append(A)
             else:
-                if As[0].shape[0] == params["W1"].shape[1]:
-                    return acts, As
-    return _diagnose_cache(cache, params, L, dtype)
+                return L, dtype, acts, As
+    L, dtype = check_params(params)
+    return (L, dtype, *_diagnose_cache(cache, params, L, dtype))
 
 
 def _diagnose_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype):
-    """The full check behind :func:`_check_cache`, with a message for each problem."""
+    """The full check of ``cache`` behind :func:`_check_inputs`, with a message for each problem.
+
+    Returns ``(activations, [A0, ..., AL])``.
+    """
     if type(cache) is not dict and not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
