@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Mapping
 from typing import Optional, Tuple
 
@@ -37,6 +38,7 @@ def n_layers(params: Mapping) -> int:
 #: Key strings of layers 1..64, built once: ("W1", "b1", "A1", "Z1"), ... (index 0 is layer 1).
 LAYER_KEYS = [(f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}") for layer in range(1, 65)]
 _WB_KEYS = [keys[:2] for keys in LAYER_KEYS]
+_GROWING = threading.Lock()  # held while the two lists grow for a deeper network
 
 
 def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
@@ -73,9 +75,12 @@ def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
 def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
     """The full check behind :func:`check_params`, with a message for each problem."""
     L = n_layers(params)
-    for layer in range(len(LAYER_KEYS) + 1, L + 1):  # deeper than any network seen so far
-        LAYER_KEYS.append((f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}"))
-        _WB_KEYS.append(LAYER_KEYS[-1][:2])  # so the next call takes the lean path
+    if L > len(LAYER_KEYS):  # deeper than any network seen so far: so the next call takes the lean path
+        with _GROWING:  # one thread at a time, or two could append the same layer twice
+            for layer in range(len(LAYER_KEYS) + 1, L + 1):
+                # LAYER_KEYS first: readers bound L by len(_WB_KEYS), never longer than LAYER_KEYS
+                LAYER_KEYS.append((f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}"))
+                _WB_KEYS.append((f"W{layer}", f"b{layer}"))
     if len(params) != 2 * L:
         expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
         missing = sorted(expected - set(params))
@@ -162,9 +167,16 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         arr = arr.astype(dtype)
     # NaN/inf make the sum of squares (one BLAS dot, faster than any reduction) NaN or inf; if it
     # is not finite, the exact check decides (huge finite values can overflow the sum)
-    # (np.vdot, unlike ndarray.dot, never warns when the sum overflows)
-    if check_finite and not math.isfinite(np.vdot(arr, arr)) and not _all(np.isfinite(arr), axis=None):
-        raise_not_finite(arr, name)
+    # (np.vdot, unlike ndarray.dot, never warns when the sum overflows). A strided array would be
+    # copied to be read flat: there the element-wise check is cheaper.
+    if check_finite:
+        if arr.flags.forc:
+            flat = arr.ravel(order="K")  # a view, in memory order (Fortran-ordered data included)
+            finite = math.isfinite(np.vdot(flat, flat)) or _all(np.isfinite(arr), axis=None)
+        else:
+            finite = _all(np.isfinite(arr), axis=None)
+        if not finite:
+            raise_not_finite(arr, name)
     return arr
 
 

@@ -89,7 +89,8 @@ class Activation:
 
     # The two hooks the network loop calls. Both may overwrite the array they are given,
     # because the network loop only ever passes arrays it has just created itself; apply_
-    # runs under np.errstate(over="ignore") (an exp overflowing to inf is exact for sigmoid).
+    # runs under np.errstate(over="ignore", invalid="ignore") (an exp overflowing to inf is
+    # exact for sigmoid; NaN and inf are found and named after the loop).
     def apply_(self, Z: np.ndarray) -> np.ndarray:
         """``A = g(Z)``; built-ins write over ``Z`` (a fresh array owned by the caller)."""
         A = np.asarray(self.function(Z))
@@ -227,8 +228,11 @@ def _pure(apply_: Callable[[np.ndarray], np.ndarray]) -> ArrayFunction:
 
     def function(Z: np.ndarray) -> np.ndarray:
         Z = np.asarray(Z)
+        dtype = np.result_type(Z, np.float32)  # ints -> float64, float16 and bool -> float32
+        if dtype not in _ONE:
+            raise TypeError(f"activations work in float32 or float64; got an array of {Z.dtype}")
         with np.errstate(over="ignore"):  # as in forward: exp overflowing to inf is exact here
-            return apply_(np.array(Z, dtype=np.result_type(Z, np.float32)))
+            return apply_(np.array(Z, dtype=dtype))
 
     return function
 

@@ -28,10 +28,14 @@ _NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
 # Matrix products are written ``W.dot(A)``, not ``W @ A``: for 2-D arrays the two are the same
 # product and the same BLAS call, but ndarray.dot skips the ufunc machinery of matmul, which
 # costs ~0.5 us a call (tiny networks make a dozen), and NumPy's matmul runs outer products
-# (an inner dimension of 1) 3-5x slower than dot.
+# (an inner dimension of 1) 3-5x slower than dot. One exception: dot takes a 1x1 operand for a
+# scalar, and BLAS's scaling by a scalar 0 gives 0 even for NaN and inf, so forward, whose
+# NaN/inf check relies on them propagating, multiplies a 1x1 operand with matmul. (backward
+# works on a cache that forward found finite.)
 
 #: From this many multiply-adds, a layer whose output ``(n, m)`` has fewer rows than columns is
-#: computed as ``(A.T @ W.T).T``: the same numbers, stored column by column (Fortran order).
+#: computed as ``(A.T @ W.T).T``: the same product (to rounding: BLAS sums in another order),
+#: stored column by column (Fortran order).
 #: OpenBLAS runs such a GEMM up to 1.5x faster when the smaller output dimension is its "M"
 #: (measured: [784, 30] at m = 128, 3M multiply-adds, 1.45x in float64). Below about a million
 #: the GEMM no longer dominates its layer, and the Fortran-ordered activation costs its
@@ -139,7 +143,8 @@ def forward(params: Mapping[str, np.ndarray], X,
     AL : ndarray, shape (n_L, m)
         The output, ``cache["A{L}"]`` itself.
     cache : dict
-        ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)``; ``"Z{l}"`` only for layers
+        ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)`` (Fortran-ordered where a wide
+        layer was computed transposed, see ``_TRANSPOSED_FROM``); ``"Z{l}"`` only for layers
         with a custom activation (built-ins differentiate from ``A``); ``"activations"``,
         the resolved tuple, so :func:`backward` needs nothing repeated.
 
@@ -199,8 +204,10 @@ def _run_layers(params: Mapping[str, np.ndarray], acts, A: np.ndarray, cache: di
         W = params[w_key]
         n, k = W.shape
         transposed = n < m and n * m * k >= _TRANSPOSED_FROM
-        # (A.T @ W.T).T: the same product, in the orientation BLAS computes faster (see above)
-        Z = A.T.dot(W.T).T if transposed else W.dot(A)
+        if k == 1 and (n == 1 or m == 1):
+            Z = W @ A  # a 1x1 operand: dot would scale by it as a scalar, and 0 * NaN gives 0 there
+        else:  # (A.T @ W.T).T: the same product, in the orientation BLAS computes faster (see above)
+            Z = A.T.dot(W.T).T if transposed else W.dot(A)
         Z += params[b_key]
         if z1_check is None:  # ravel() is a view of a C-ordered array (Z.T of a transposed Z)
             flat = (Z.T if transposed else Z).ravel()
@@ -216,8 +223,8 @@ def _run_layers(params: Mapping[str, np.ndarray], acts, A: np.ndarray, cache: di
 
 
 def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, L: int) -> None:
-    """The sums of Z1 or AL are not finite: find and name the culprit (or pass, if only a sum
-    of huge finite values overflowed)."""
+    """The sum of squares of Z1 or of AL is not finite: find and name the culprit (or pass, if
+    only a sum of huge finite values overflowed)."""
     X = cache["A0"]
     if not _all(np.isfinite(X), axis=None):
         raise_not_finite(X, "X")
@@ -325,8 +332,9 @@ def _check_inputs(params: Mapping, cache: Mapping):
     if type(params) is dict and type(cache) is dict:
         acts = cache.get("activations")
         A = cache.get("A0")
-        L = len(acts) if type(acts) is tuple else 0
-        if 0 < L and len(params) == 2 * L and type(A) is np.ndarray and A.ndim == 2 and A.dtype in FLOAT_DTYPES:
+        L = len(acts) if type(acts) is tuple else 0  # (the key lists grow past 64 in check_params)
+        if (0 < L <= len(_WB_KEYS) and len(params) == 2 * L and type(A) is np.ndarray and A.ndim == 2
+                and A.dtype in FLOAT_DTYPES):
             dtype = A.dtype
             rows, m = A.shape
             As = [A]

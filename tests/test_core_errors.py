@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -204,20 +207,31 @@ def test_finite_values_whose_sum_overflows_are_not_an_error():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_log_loss_targets_at_the_edges_of_the_unit_interval(dtype):
-    """The range check reads the floats' bits: +0.0..1.0 pass, and so does -0.0 (exact path);
-    the next float above 1, any negative, NaN and inf do not."""
+def test_log_loss_targets_at_the_edges_of_the_unit_interval(dtype, monkeypatch):
+    """The range check reads the floats' bits: +0.0..1.0 pass on that alone; the next float
+    above 1, any negative, NaN and inf fail it; -0.0 fails it and is let through by the exact
+    check behind it."""
     params = {k: v.astype(dtype) for k, v in P.items()}
     _, cache = fnnet.forward(params, X, ACTS)
     tiny = np.finfo(dtype).smallest_subnormal
-    ok = np.array([[0.0, -0.0, tiny, 1.0, np.nextafter(dtype(1), dtype(0))]], dtype=dtype)
+    ok = np.array([[0.0, tiny, 0.5, np.nextafter(dtype(1), dtype(0)), 1.0]], dtype=dtype)
+    exact = fnnet.losses._check_unit_interval
+    calls = []
+    monkeypatch.setattr(fnnet.losses, "_check_unit_interval", lambda *a: calls.append(a) or exact(*a))
     assert fnnet.backward(params, cache, ok, "bce")["W1"].dtype == dtype
-    for bad, match in [(np.nextafter(dtype(1), dtype(2)), r"must lie in \[0, 1\]"), (-tiny, r"must lie in \[0, 1\]"),
-                       (np.nan, r"Y contains NaN or inf"), (-np.inf, r"Y contains NaN or inf")]:
+    assert calls == []  # decided by the integer max alone
+    for bad, match in [(np.nextafter(dtype(1), dtype(2)), r"must lie in \[0, 1\]; got values in \[0, 1\]"),
+                       (-tiny, r"must lie in \[0, 1\]"), (1.5, r"must lie in \[0, 1\]; got values in \[0, 1.5\]"),
+                       (np.nan, r"Y contains NaN or inf"), (np.inf, r"Y contains NaN or inf"),
+                       (-np.inf, r"Y contains NaN or inf")]:
         Yb = ok.copy()
         Yb[0, 2] = bad
         with pytest.raises(ValueError, match=match):
             fnnet.backward(params, cache, Yb, "bce")
+    Yz = ok.copy()
+    Yz[0, 0] = -0.0
+    fnnet.backward(params, cache, Yz, "bce")  # -0.0 is a valid 0
+    assert len(calls) == 7
 
 
 def test_huge_finite_mse_targets_are_not_an_error():
@@ -234,3 +248,70 @@ def test_sgd_step_rejects_integer_arrays():
         fnnet.sgd_step(P, {**grads, "b1": np.zeros((3, 1), dtype=np.int64)}, 0.1)
     with pytest.raises(TypeError, match=r"params\['W2'\] must be a float numpy.ndarray, got int64"):
         fnnet.sgd_step({**P, "W2": np.zeros((1, 3), dtype=np.int64)}, grads, 0.1)
+
+
+@pytest.mark.parametrize("case", ["nan-w1-times-a-zero-x", "nan-x-times-a-zero-w1", "inf-w2-times-a-dead-unit"])
+def test_nan_and_inf_meet_a_1x1_zero_and_are_still_named(case):
+    """A product with a 1x1 operand: BLAS would scale by it as a scalar, and 0 * NaN would be 0;
+    forward multiplies those with matmul, so NaN and inf reach the check and are named."""
+    if case == "nan-w1-times-a-zero-x":  # X is (1, 1) and 0
+        params = fnnet.init_params([1, 3, 1], seed=0)
+        params["W1"][1, 0] = np.nan
+        X, acts, match = np.array([[0.0]]), ["tanh", "sigmoid"], r"params\['W1'\] contains NaN or inf"
+    elif case == "nan-x-times-a-zero-w1":  # W1 is (1, 1) and 0
+        params = fnnet.init_params([1, 1, 1], seed=0)
+        params["W1"][0, 0] = 0.0
+        X, acts, match = np.array([[1.0, np.nan, 2.0]]), ["tanh", "linear"], r"X contains NaN or inf .*first at \[0, 1\]"
+    else:  # a width-1 relu layer outputs a (1, 1) zero for m = 1
+        params = fnnet.init_params([2, 1, 3, 1], seed=0)
+        params["W1"][:] = -1.0
+        params["W2"][2, 0] = np.inf
+        X, acts, match = np.ones((2, 1)), ["relu", "tanh", "sigmoid"], r"params\['W2'\] contains NaN or inf"
+    with pytest.raises(ValueError, match=match):
+        fnnet.forward(params, X, acts)
+
+
+def test_backward_of_a_network_deeper_than_64_layers_in_a_fresh_process():
+    """The layer-key tables grow past 64 on first sight of a deeper network; backward given a
+    cache built by hand (no forward, no check_params before it) must still see every layer."""
+    code = """if True:
+        import numpy as np, fnnet
+        L = 66
+        params = fnnet.init_params([2] * (L + 1), seed=0)
+        acts = fnnet.activations.resolve_activations(["tanh"] * L, L)
+        cache, A = {"A0": np.ones((2, 3)), "activations": acts}, np.ones((2, 3))
+        for l in range(1, L + 1):
+            A = cache[f"A{l}"] = np.tanh(params[f"W{l}"] @ A + params[f"b{l}"])
+        grads = fnnet.backward(params, cache, np.zeros((2, 3)), "mse")
+        AL, cache2 = fnnet.forward(params, np.ones((2, 3)), ["tanh"] * L)
+        np.testing.assert_allclose(AL, A, rtol=1e-12)
+        again = fnnet.backward(params, cache2, np.zeros((2, 3)), "mse")
+        assert list(grads) == list(params) and all(np.allclose(grads[k], again[k]) for k in grads)
+        print(len(grads))
+    """
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["132"]
+
+
+def test_finite_check_of_a_fortran_ordered_array_copies_nothing():
+    """as_matrix reads a Fortran-ordered Y (what load_mnist and train's batches give) in memory
+    order: no flattening copy (1.9 MB here); a strided view takes the element-wise path."""
+    import tracemalloc
+    from fnnet._validation import as_matrix
+    Y = np.asfortranarray(np.random.default_rng(0).standard_normal((300, 800)))
+    tracemalloc.start()
+    try:
+        assert as_matrix(Y, "Y", np.dtype(np.float64)) is Y
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000, peak
+    strided = Y[:, ::2]
+    assert as_matrix(strided, "Y", np.dtype(np.float64)) is strided
+    bad = Y.copy(order="F")
+    bad[7, 6] = np.inf
+    with pytest.raises(ValueError, match=r"Y contains NaN or inf \(1 entries, first at \[7, 6\]"):
+        as_matrix(bad, "Y", np.dtype(np.float64))  # Fortran-ordered: the sum-of-squares path
+    with pytest.raises(ValueError, match=r"Y contains NaN or inf \(1 entries, first at \[7, 3\]"):
+        as_matrix(bad[:, ::2], "Y", np.dtype(np.float64))  # strided: the element-wise path

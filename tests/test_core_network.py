@@ -278,3 +278,23 @@ def test_overflow_is_ignored_in_the_layer_loop_on_both_numpy_generations(numpy_2
     assert np.geterr() == before
     with pytest.raises(RuntimeWarning, match="overflow"):
         np.exp(np.array([1000.0]))  # outside, overflow still warns (an error under the test settings)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "linear"])
+def test_public_activation_functions_promote_ints_and_half_and_reject_other_dtypes(name):
+    act = ACTIVATIONS[name]
+    z = np.array([[-2.0, 0.5, 3.0]])
+    want = act.function(z)
+    assert want.dtype == np.float64
+    np.testing.assert_array_equal(act.function(np.array([[-2, 0, 3]])), act.function(np.array([[-2.0, 0.0, 3.0]])))
+    half = act.function(z.astype(np.float16))
+    assert half.dtype == np.float32
+    np.testing.assert_allclose(half, want, rtol=1e-3)
+    assert act.derivative(z.astype(np.float16)).dtype == np.float32
+    for dtype in (np.longdouble, np.complex128):
+        if np.dtype(dtype) == np.float64:  # platforms where long double is double
+            continue
+        with pytest.raises(TypeError, match=r"activations work in float32 or float64; got an array of"):
+            act.function(z.astype(dtype))
+        with pytest.raises(TypeError, match=r"activations work in float32 or float64"):
+            act.derivative(z.astype(dtype))
