@@ -192,14 +192,16 @@ def _run_layers(params: Mapping[str, np.ndarray], acts, A: np.ndarray, cache: di
     ``Z``), returns ``AL``.
 
     Overflow is ignored (an exp overflowing to inf is exact for sigmoid); NaN and inf are found
-    through the sums of squares of Z1 and of AL (a BLAS dot, twice as fast as a sum). A
-    non-finite X always makes Z1 non-finite (and Z1, (n1, m), is cheaper to scan than X whenever
-    n1 < n0); finite inputs can still overflow a later matmul (huge weights after a diverged
-    step). Either way a sum is not finite, and :func:`_explain_nonfinite` names the culprit
-    instead of a RuntimeWarning and an inf output (or passes, if only the sum overflowed).
+    through the sum of squares of every ``Z{l}`` (a BLAS dot, twice as fast as a sum), taken
+    before the activation can squash an inf (tanh(inf) = 1): a NaN or inf in X or in any
+    weight or bias makes its layer's Z non-finite, and so does an overflowing product. Then
+    :func:`_explain_nonfinite` names the culprit instead of a RuntimeWarning and an inf output,
+    or passes (a sum of huge finite values, or an overflow a saturating activation absorbs
+    exactly). Built-in activations of a finite Z are finite; a custom output activation's
+    ``AL`` is checked too.
     """
     m = A.shape[1]
-    z1_check = None
+    check = 0.0
     for (w_key, b_key, a_key, z_key), act in zip(LAYER_KEYS, acts):
         W = params[w_key]
         n, k = W.shape
@@ -209,32 +211,36 @@ def _run_layers(params: Mapping[str, np.ndarray], acts, A: np.ndarray, cache: di
         else:  # (A.T @ W.T).T: the same product, in the orientation BLAS computes faster (see above)
             Z = A.T.dot(W.T).T if transposed else W.dot(A)
         Z += params[b_key]
-        if z1_check is None:  # ravel() is a view of a C-ordered array (Z.T of a transposed Z)
-            flat = (Z.T if transposed else Z).ravel()
-            z1_check = flat.dot(flat)
+        flat = (Z.T if transposed else Z).ravel()  # a view: the C-ordered one of Z, Z.T
+        check += flat.dot(flat)
         if act.needs_z:
             cache[z_key] = Z
         A = act.apply_(Z)  # built-ins overwrite Z: it is ours, and only A is kept
         cache[a_key] = A
-    flat = (A.T if transposed else A).ravel()
-    if not math.isfinite(z1_check + flat.dot(flat)):
-        _explain_nonfinite(params, cache, len(acts))
+    if acts[-1].needs_z:
+        flat = A.ravel(order="K")
+        check += flat.dot(flat)
+    if not math.isfinite(check):
+        _explain_nonfinite(params, cache, acts)
     return A
 
 
-def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, L: int) -> None:
-    """The sum of squares of Z1 or of AL is not finite: find and name the culprit (or pass, if
-    only a sum of huge finite values overflowed)."""
+def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, acts) -> None:
+    """A sum of squares of forward's checks is not finite: find and name the culprit (or pass,
+    if only a sum of huge finite values overflowed, or an overflowing Z was squashed exactly)."""
     X = cache["A0"]
     if not _all(np.isfinite(X), axis=None):
         raise_not_finite(X, "X")
-    for layer in range(1, L + 1):
+    for layer, act in enumerate(acts, start=1):
         W, b, A_prev = params[f"W{layer}"], params[f"b{layer}"], cache[f"A{layer - 1}"]
         for key, arr in ((f"W{layer}", W), (f"b{layer}", b)):
             if not _all(np.isfinite(arr), axis=None):
                 raise_not_finite(arr, f"params[{key!r}]")
-        Z_finite = _all(np.isfinite(W @ A_prev + b), axis=None) if layer == 1 else True
-        if not (Z_finite and _all(np.isfinite(cache[f"A{layer}"]), axis=None)):
+        Z_finite = _all(np.isfinite(W @ A_prev + b), axis=None)
+        A_finite = _all(np.isfinite(cache[f"A{layer}"]), axis=None)
+        if Z_finite and not A_finite:
+            raise ValueError(f"activation {act.name!r} of layer {layer} returned NaN or inf for a finite input")
+        if not A_finite or (layer == 1 and not Z_finite):
             raise ValueError(
                 f"layer {layer} overflowed {X.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
                 f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, "

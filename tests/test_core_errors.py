@@ -315,3 +315,25 @@ def test_finite_check_of_a_fortran_ordered_array_copies_nothing():
         as_matrix(bad, "Y", np.dtype(np.float64))  # Fortran-ordered: the sum-of-squares path
     with pytest.raises(ValueError, match=r"Y contains NaN or inf \(1 entries, first at \[7, 3\]"):
         as_matrix(bad[:, ::2], "Y", np.dtype(np.float64))  # strided: the element-wise path
+
+
+@pytest.mark.parametrize("key,hidden,output", [
+    ("W2", "tanh", "sigmoid"), ("b2", "sigmoid", "tanh"), ("W3", "tanh", "sigmoid"), ("b3", "relu", "softmax"),
+])
+def test_inf_weights_squashed_by_a_saturating_layer_are_still_named(key, hidden, output):
+    """tanh(inf) = 1 and sigmoid(-inf) = 0 are finite: forward checks every Z before its
+    activation, so an inf parameter in any layer is named, not hidden in a finite output."""
+    params = fnnet.init_params([2, 4, 4, 3], seed=0)
+    params[key] = params[key].copy()
+    params[key][1, 0] = -np.inf
+    with pytest.raises(ValueError, match=rf"params\['{key}'\] contains NaN or inf \(1 entries, first at \[1, 0\]"):
+        fnnet.forward(params, X, [hidden, hidden, output])
+
+
+def test_a_custom_activation_returning_nan_is_named():
+    bad = fnnet.Activation("bad_log", lambda z: np.where(z > 0, z, np.nan), lambda z: np.ones_like(z))
+    params = fnnet.init_params([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"activation 'bad_log' of layer 2 returned NaN or inf for a finite input"):
+        fnnet.forward(params, X, ["tanh", bad])
+    with pytest.raises(ValueError, match=r"activation 'bad_log' of layer 1 returned NaN or inf for a finite input"):
+        fnnet.forward(params, X, [bad, "sigmoid"])
