@@ -39,8 +39,21 @@ def constant(shape: Tuple[int, ...], value: float, dtype: np.dtype) -> np.ndarra
     return arr
 
 
-def _shape(shape: Tuple[int, ...]) -> str:
+def format_shape(shape: Tuple[int, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def make_rng(seed=None, rng=None) -> np.random.Generator:
+    """The generator to draw from: ``rng`` itself, or a fresh ``default_rng(seed)`` (not both)."""
+    if rng is not None:
+        if seed is not None:
+            raise ValueError("give either seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return np.random.default_rng(seed)
 
 
 def n_layers(params: Mapping) -> int:
@@ -135,18 +148,18 @@ def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
                     "all params must share one dtype"
                 )
         if W.ndim != 2:
-            raise ValueError(f"{name}['W{layer}'] must be 2-D (n{layer}, n{layer - 1}), got shape {_shape(W.shape)}")
+            raise ValueError(f"{name}['W{layer}'] must be 2-D (n{layer}, n{layer - 1}), got shape {format_shape(W.shape)}")
         if rows is not None and W.shape[1] != rows:
             raise ValueError(
-                f"{name}['W{layer}'] has shape {_shape(W.shape)} but layer {layer - 1} has {rows} units "
-                f"({name}['W{layer - 1}'] is {_shape(params[f'W{layer - 1}'].shape)}); expected ({W.shape[0]}, {rows})"
+                f"{name}['W{layer}'] has shape {format_shape(W.shape)} but layer {layer - 1} has {rows} units "
+                f"({name}['W{layer - 1}'] is {format_shape(params[f'W{layer - 1}'].shape)}); expected ({W.shape[0]}, {rows})"
             )
         rows = W.shape[0]
         if b.shape != (rows, 1):
             hint = (" a 1-D bias broadcasts along the wrong axis in column-major layout; use b.reshape(-1, 1)"
                     if b.ndim == 1 else "")
             raise ValueError(
-                f"{name}['b{layer}'] has shape {_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
+                f"{name}['b{layer}'] has shape {format_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
             )
     return L, dtype
 
@@ -171,18 +184,18 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
     if arr.ndim != 2:
         want = f"({rows}, m)" if rows is not None else "(n, m)"
         raise ValueError(
-            f"{name} must be 2-D with shape {want}, one example per column; got shape {_shape(arr.shape)}"
+            f"{name} must be 2-D with shape {want}, one example per column; got shape {format_shape(arr.shape)}"
             + (f". For one example use {name}.reshape(-1, 1); for one feature, {name}.reshape(1, -1)"
                if arr.ndim == 1 else "")
         )
     if rows is not None and arr.shape[0] != rows:
         hint = (f"; did you pass examples as rows? use {name}.T" if arr.shape[1] == rows else "")
         raise ValueError(
-            f"{name} has shape {_shape(arr.shape)} but {what} expects {rows} rows: "
+            f"{name} has shape {format_shape(arr.shape)} but {what} expects {rows} rows: "
             f"expected ({rows}, m), got {arr.shape[0]} rows{hint}"
         )
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} has shape {_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
+        raise ValueError(f"{name} has shape {format_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
     # NaN/inf make the sum of squares (one BLAS dot, faster than any reduction) NaN or inf; if it
@@ -275,7 +288,7 @@ def check_like(params: Mapping, other: Mapping, name: str) -> None:
             raise TypeError(f"{name}[{key!r}] must be a numpy.ndarray, got {type(g).__name__}")
         if g.shape != p.shape:
             raise ValueError(
-                f"{name}[{key!r}] has shape {_shape(g.shape)}, expected {_shape(p.shape)} like params[{key!r}]"
+                f"{name}[{key!r}] has shape {format_shape(g.shape)}, expected {format_shape(p.shape)} like params[{key!r}]"
             )
         if g.dtype.kind != "f":
             raise TypeError(f"{name}[{key!r}] has dtype {g.dtype}; expected a float array")

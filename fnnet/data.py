@@ -20,7 +20,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ._validation import check_count, check_nonneg
-from .network import _rng_from
+from ._validation import make_rng
 
 __all__ = [
     "seed001",
@@ -105,7 +105,7 @@ def seed001(m: int = 1000, *, seed: Optional[int] = None,
     Y : ndarray of float64, shape (1, m)
     """
     m = check_count(m, "m")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
     X = gen.random((2, m))
     noise = gen.uniform(-0.15, 0.15, size=m)
     Y = (10.0 * X[0] * X[1] + noise).reshape(1, m)
@@ -141,7 +141,7 @@ def xor(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     """
     m = check_count(m, "m")
     noise = check_nonneg(noise, "noise")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
     corner = np.arange(m) % 4
     bits = np.stack([corner // 2, corner % 2])             # (2, m) of 0/1
     X = bits + noise * gen.standard_normal((2, m))
@@ -173,7 +173,7 @@ def two_moons(m: int = 200, *, noise: float = 0.1, seed: Optional[int] = None,
     """
     m = check_count(m, "m", minimum=2)
     noise = check_nonneg(noise, "noise")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
     t0 = np.linspace(0.0, math.pi, m // 2)
     t1 = np.linspace(0.0, math.pi, m - m // 2)
     upper = np.stack([np.cos(t0), np.sin(t0)])
@@ -209,7 +209,7 @@ def circles(m: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: Opt
     factor = check_nonneg(factor, "factor")
     if not factor < 1.0:
         raise ValueError(f"factor (the inner radius) must be in [0, 1), got {factor!r}")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
     t0 = np.linspace(0.0, 2.0 * math.pi, m // 2, endpoint=False)
     t1 = np.linspace(0.0, 2.0 * math.pi, m - m // 2, endpoint=False)
     outer = np.stack([np.cos(t0), np.sin(t0)])
@@ -245,7 +245,7 @@ def spiral(n_per_class: int = 100, n_classes: int = 3, *, noise: float = 0.2, se
     N = check_count(n_per_class, "n_per_class")
     K = check_count(n_classes, "n_classes")
     noise = check_nonneg(noise, "noise")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
     r = np.linspace(0.0, 1.0, N)                                          # (N,)
     start = 4.0 * np.arange(K).reshape(K, 1)                              # (K, 1)
     t = start + np.linspace(0.0, 4.0, N) + noise * gen.standard_normal((K, N))   # (K, N)

@@ -57,7 +57,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from ._validation import _shape, check_count, check_like, check_params, check_positive
+from ._validation import format_shape, check_count, check_like, check_params, check_positive
 from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, Activation, resolve_activations
 from .losses import LOSSES, Loss, check_targets, get_loss
 from .network import backward, forward
@@ -520,7 +520,7 @@ class GradcheckReport:
                          ("within one-sided slopes)" if kink_ok else
                           f"outside one-sided slopes by {self.kink_errors[key]:.3g})"))
             lines.append(
-                f"{key:<6} {_shape(self.shapes.get(key, ())):<12} {self.n_checked[key]:>7}  {err:>10.3g}  "
+                f"{key:<6} {format_shape(self.shapes.get(key, ())):<12} {self.n_checked[key]:>7}  {err:>10.3g}  "
                 f"{where:<12} {g:>13.6g} {n:>13.6g}  {'FAIL' if failed else 'PASS'}{note}"
             )
         lines.append(f"relative error = ||g - n|| / (||g|| + ||n||) per key; below {self.tol:g} passes.")

@@ -27,7 +27,7 @@ from typing import Callable, Dict, Optional, Union
 import numpy as np
 
 from . import activations as _act
-from ._validation import _shape, as_matrix, raise_not_finite
+from ._validation import format_shape, as_matrix, raise_not_finite
 
 __all__ = ["Loss", "LOSSES", "cost"]
 
@@ -152,7 +152,7 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
     if Y.shape != shape:
         hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
         raise ValueError(
-            f"{name} has shape {_shape(Y.shape)}, expected (n_L, m) = {_shape(shape)} like the output{hint}"
+            f"{name} has shape {format_shape(Y.shape)}, expected (n_L, m) = {format_shape(shape)} like the output{hint}"
         )
     if loss.probabilities:
         # Read as unsigned integers, the floats +0.0 .. 1.0 are exactly the bit patterns 0 .. bits(1.0)

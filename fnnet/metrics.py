@@ -11,7 +11,7 @@ from typing import Mapping, Sequence, Union
 
 import numpy as np
 
-from ._validation import _all, _shape, as_matrix, check_count
+from ._validation import _all, format_shape, as_matrix, check_count
 from .activations import Activation
 from .network import forward
 
@@ -110,11 +110,11 @@ def _labels_of(Y, k: int, m: int) -> np.ndarray:
     Y = np.asarray(Y)
     if Y.ndim == 1:
         if Y.shape != (m,):
-            raise ValueError(f"Y has shape {_shape(Y.shape)}, expected labels of shape ({m},) or targets ({k}, {m})")
+            raise ValueError(f"Y has shape {format_shape(Y.shape)}, expected labels of shape ({m},) or targets ({k}, {m})")
         return _as_labels(Y, "Y as 1-D labels")
     if Y.shape != (k, m):
         raise ValueError(
-            f"Y has shape {_shape(Y.shape)}, expected ({k}, {m}) like the output, or labels of shape ({m},)"
+            f"Y has shape {format_shape(Y.shape)}, expected ({k}, {m}) like the output, or labels of shape ({m},)"
         )
     return predict_labels(Y)
 
@@ -175,7 +175,7 @@ def one_hot(labels, k: int = None, *, dtype=np.float64) -> np.ndarray:
     """
     labels = np.asarray(labels)
     if labels.ndim != 1:
-        raise ValueError(f"labels must be 1-D of shape (m,), got shape {_shape(labels.shape)}")
+        raise ValueError(f"labels must be 1-D of shape (m,), got shape {format_shape(labels.shape)}")
     labels = _as_labels(labels, "labels")
     if k is None:
         if labels.size == 0:

@@ -16,7 +16,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import (_WB_KEYS, FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_count, check_params, constant,
+from ._validation import (make_rng, _WB_KEYS, FLOAT_DTYPES, LAYER_KEYS, _all, as_matrix, check_count, check_params, constant,
                           raise_not_finite)
 from .activations import Activation, resolve_activations
 from .losses import Loss, check_targets, get_loss, output_delta
@@ -51,17 +51,6 @@ INIT_SCHEMES = {
     "small": "0.01 * standard normal; biases zero (the deep-learning course's default)",
 }
 
-
-def _rng_from(seed, rng) -> np.random.Generator:
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("give either seed or rng, not both")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return np.random.default_rng(seed)
 
 
 def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
@@ -107,7 +96,7 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
     dtype = np.dtype(dtype)
     if dtype not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    gen = _rng_from(seed, rng)
+    gen = make_rng(seed, rng)
 
     params: Params = {}
     for layer in range(1, len(dims)):

@@ -28,12 +28,12 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from . import io as _io
-from ._validation import _all, as_matrix, check_count, check_like, check_lr, check_nonneg, check_params
+from ._validation import make_rng, _all, as_matrix, check_count, check_like, check_lr, check_nonneg, check_params
 from .activations import Activation, resolve_activations
 from .io import _npz_path
 from .losses import Loss, check_targets, get_loss
 from .metrics import predict, predict_labels
-from .network import _rng_from, backward, forward
+from .network import backward, forward
 from .optim import Optimizer, get_optimizer
 
 __all__ = ["train", "TrainingDiverged"]
@@ -274,7 +274,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     if weight_decay:
         update_kwargs["weight_decay"] = weight_decay
     _check_update_signature(opt, update_kwargs)
-    fresh_rng = _rng_from(seed, None)
+    fresh_rng = make_rng(seed, None)
     if not isinstance(verbose, (int, np.integer)):
         raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
     if log_every is not None:
