@@ -1,22 +1,20 @@
 """Checks at the public boundary: raised before any arithmetic, naming what is wrong.
 
-Every check here is cheap (shape and dtype comparisons, at most one reduction per array)
-because it runs on every call of the hot path.
+Each rule is written once, as one pass that raises its message where it finds the problem.
+The public functions run these checks on every call; ``fnnet.train`` runs them once, then
+the unchecked internals per batch.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Mapping
 from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_all = np.logical_and.reduce  # the ufuncs themselves: ndarray.all()/.sum() add a Python wrapper
-_sum = np.add.reduce
 
 
 _CONSTANTS: Dict[tuple, np.ndarray] = {}
@@ -41,6 +39,12 @@ def constant(shape: Tuple[int, ...], value: float, dtype: np.dtype) -> np.ndarra
 
 def format_shape(shape: Tuple[int, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def format_value(x: float) -> str:
+    """A number to all the digits that tell it apart (``repr``), without a trailing ``.0``."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def make_rng(seed=None, rng=None) -> np.random.Generator:
@@ -68,90 +72,43 @@ def n_layers(params: Mapping) -> int:
     return L
 
 
-#: Key strings of layers 1..64, built once: ("W1", "b1", "A1", "Z1"), ... (index 0 is layer 1).
-LAYER_KEYS = [(f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}") for layer in range(1, 65)]
-_WB_KEYS = [keys[:2] for keys in LAYER_KEYS]
-_GROWING = threading.Lock()  # held while the two lists grow for a deeper network
-
-
 def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
     """Validate a parameter dict and return ``(L, dtype)``.
 
-    Checks: a mapping with exactly the keys ``W1..WL, b1..bL``; every value a float32 or
-    float64 ``ndarray`` of one shared dtype; ``W{l}`` 2-D with ``W{l}.shape[1] ==
-    W{l-1}.shape[0]``; ``b{l}`` of shape ``(W{l}.shape[0], 1)``.
-
-    The common case (a plain dict of well-formed arrays) takes a lean path of plain
-    comparisons; anything unusual goes through :func:`_diagnose_params`, which names the problem.
+    Checks, in one pass that raises where it finds a problem: a mapping with exactly the keys
+    ``W1..WL, b1..bL``; every value a float32 or float64 ``ndarray`` of one shared dtype;
+    ``W{l}`` 2-D with ``W{l}.shape[1] == W{l-1}.shape[0]``; ``b{l}`` of shape ``(W{l}.shape[0], 1)``.
     """
-    if type(params) is dict and len(params) % 2 == 0 and 0 < len(params) <= 2 * len(_WB_KEYS):
-        L = len(params) // 2
-        W1 = params.get("W1")
-        if type(W1) is np.ndarray and W1.dtype in FLOAT_DTYPES:
-            dtype = W1.dtype
-            rows = W1.shape[1] if W1.ndim == 2 else -1
-            for w_key, b_key in _WB_KEYS[:L]:
-                W = params.get(w_key)
-                b = params.get(b_key)
-                # `is` on dtypes: NumPy's built-in dtypes are singletons (an equal copy takes the slow path)
-                if type(W) is not np.ndarray or type(b) is not np.ndarray or W.dtype is not dtype or b.dtype is not dtype:
-                    break
-                shape = W.shape
-                if len(shape) != 2 or shape[1] != rows or b.shape != (shape[0], 1):
-                    break
-                rows = shape[0]
-            else:
-                return L, dtype
-    return _diagnose_params(params, name)
-
-
-def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
-    """The full check behind :func:`check_params`, with a message for each problem."""
     L = n_layers(params)
-    if L > len(LAYER_KEYS):  # deeper than any network seen so far: so the next call takes the lean path
-        with _GROWING:  # one thread at a time, or two could append the same layer twice
-            for layer in range(len(LAYER_KEYS) + 1, L + 1):
-                # LAYER_KEYS first: readers bound L by len(_WB_KEYS), never longer than LAYER_KEYS
-                LAYER_KEYS.append((f"W{layer}", f"b{layer}", f"A{layer}", f"Z{layer}"))
-                _WB_KEYS.append((f"W{layer}", f"b{layer}"))
     if len(params) != 2 * L:
         expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
         missing = sorted(expected - set(params))
         extra = sorted(map(str, set(params) - expected))
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"unexpected {extra}")
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
         raise ValueError(
             f"{name} keys must be exactly W1..W{L} and b1..b{L} (layers are counted from the "
             f"contiguous W keys): {' and '.join(parts) or 'wrong keys'}"
         )
-    dtype = None
+    dtype = params["W1"].dtype if isinstance(params["W1"], np.ndarray) else None
     rows = None
     for layer in range(1, L + 1):
-        W = params[f"W{layer}"]
-        try:
-            b = params[f"b{layer}"]
-        except KeyError:
-            raise ValueError(f"{name} is missing 'b{layer}' (the bias of layer {layer})") from None
-        for key, arr in ((f"W{layer}", W), (f"b{layer}", b)):
+        w_key, b_key = f"W{layer}", f"b{layer}"
+        if b_key not in params:
+            raise ValueError(f"{name} is missing {b_key!r} (the bias of layer {layer})")
+        W, b = params[w_key], params[b_key]
+        for key, arr in ((w_key, W), (b_key, b)):
             if not isinstance(arr, np.ndarray):
                 raise TypeError(f"{name}[{key!r}] must be a numpy.ndarray, got {type(arr).__name__}")
             if arr.dtype not in FLOAT_DTYPES:
                 raise TypeError(f"{name}[{key!r}] has dtype {arr.dtype}; params must be float32 or float64")
-            if dtype is None:
-                dtype = arr.dtype
-            elif arr.dtype != dtype:
-                raise TypeError(
-                    f"{name}[{key!r}] has dtype {arr.dtype} but {name}['W1'] has {dtype}; "
-                    "all params must share one dtype"
-                )
+            if arr.dtype != dtype:
+                raise TypeError(f"{name}[{key!r}] has dtype {arr.dtype} but {name}['W1'] has {dtype}; "
+                                "all params must share one dtype")
         if W.ndim != 2:
-            raise ValueError(f"{name}['W{layer}'] must be 2-D (n{layer}, n{layer - 1}), got shape {format_shape(W.shape)}")
+            raise ValueError(f"{name}[{w_key!r}] must be 2-D (n{layer}, n{layer - 1}), got shape {format_shape(W.shape)}")
         if rows is not None and W.shape[1] != rows:
             raise ValueError(
-                f"{name}['W{layer}'] has shape {format_shape(W.shape)} but layer {layer - 1} has {rows} units "
+                f"{name}[{w_key!r}] has shape {format_shape(W.shape)} but layer {layer - 1} has {rows} units "
                 f"({name}['W{layer - 1}'] is {format_shape(params[f'W{layer - 1}'].shape)}); expected ({W.shape[0]}, {rows})"
             )
         rows = W.shape[0]
@@ -159,9 +116,45 @@ def _diagnose_params(params: Mapping, name: str) -> Tuple[int, np.dtype]:
             hint = (" a 1-D bias broadcasts along the wrong axis in column-major layout; use b.reshape(-1, 1)"
                     if b.ndim == 1 else "")
             raise ValueError(
-                f"{name}['b{layer}'] has shape {format_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
+                f"{name}[{b_key!r}] has shape {format_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
             )
     return L, dtype
+
+
+def check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype) -> Tuple[tuple, list]:
+    """``cache`` came from :func:`fnnet.forward` on a network shaped like ``params``.
+
+    Returns ``(activations, [A0, ..., AL])``; raises, naming the key, where it does not.
+    """
+    from .activations import Activation  # the records import this module
+
+    if not isinstance(cache, Mapping) or "activations" not in cache:
+        raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
+    acts = cache["activations"]
+    if not isinstance(acts, tuple) or not all(isinstance(act, Activation) for act in acts):
+        raise TypeError("cache['activations'] must be the tuple of Activation objects that fnnet.forward stores; "
+                        "pass the cache returned by fnnet.forward")
+    if len(acts) != L:
+        raise ValueError(f"cache is from a network with {len(acts)} layers, params has {L}")
+    A0 = cache.get("A0")
+    m = A0.shape[1] if isinstance(A0, np.ndarray) and A0.ndim == 2 else -1
+    As = []
+    for layer in range(L + 1):
+        key = f"A{layer}"
+        rows = params["W1"].shape[1] if layer == 0 else params[f"W{layer}"].shape[0]
+        if layer and acts[layer - 1].needs_z and not isinstance(cache.get(f"Z{layer}"), np.ndarray):
+            raise ValueError(f"cache is missing 'Z{layer}', which the custom activation {acts[layer - 1].name!r} "
+                             f"of layer {layer} needs; pass the cache returned by fnnet.forward")
+        A = cache.get(key)
+        if not isinstance(A, np.ndarray):
+            raise ValueError(f"cache is missing {key!r}; pass the cache returned by fnnet.forward")
+        if A.shape != (rows, m) or A.dtype != dtype:
+            raise ValueError(
+                f"cache[{key!r}] has shape {A.shape} and dtype {A.dtype}, but params expect ({rows}, {m}) "
+                f"of {dtype}: was the cache made with these params?"
+            )
+        As.append(A)
+    return acts, As
 
 
 def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: str = "",
@@ -198,18 +191,8 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
         raise ValueError(f"{name} has shape {format_shape(arr.shape)}: an empty batch (m = 0) has no cost or gradient")
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    # NaN/inf make the sum of squares (one BLAS dot, faster than any reduction) NaN or inf; if it
-    # is not finite, the exact check decides (huge finite values can overflow the sum)
-    # (np.vdot, unlike ndarray.dot, never warns when the sum overflows). A strided array would be
-    # copied to be read flat: there the element-wise check is cheaper.
-    if check_finite:
-        if arr.flags.forc:
-            flat = arr.ravel(order="K")  # a view, in memory order (Fortran-ordered data included)
-            finite = math.isfinite(np.vdot(flat, flat)) or _all(np.isfinite(arr), axis=None)
-        else:
-            finite = _all(np.isfinite(arr), axis=None)
-        if not finite:
-            raise_not_finite(arr, name)
+    if check_finite and not np.isfinite(arr).all():
+        raise_not_finite(arr, name)
     return arr
 
 
@@ -228,8 +211,6 @@ def check_positive(value, name: str) -> float:
 
     Raises ``TypeError`` for a non-number (bool included), ``ValueError`` for a bad value.
     """
-    if type(value) is float and 0.0 < value < float("inf"):
-        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
     value = float(value)
@@ -257,8 +238,6 @@ def check_count(value, name: str, minimum: int = 1) -> int:
 
 def check_nonneg(value, name: str) -> float:
     """A real, finite number ``>= 0`` (a noise level, a decay), returned as a Python float."""
-    if type(value) is float and 0.0 <= value < float("inf"):
-        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a non-negative finite number, got {type(value).__name__} {value!r}")
     value = float(value)
@@ -268,14 +247,7 @@ def check_nonneg(value, name: str) -> float:
 
 
 def check_like(params: Mapping, other: Mapping, name: str) -> None:
-    """``other`` mirrors ``params`` key for key and shape for shape."""
-    if type(other) is dict and type(params) is dict and other.keys() == params.keys():
-        for key, p in params.items():  # lean path: plain comparisons only
-            g = other[key]
-            if type(g) is not np.ndarray or g.shape != p.shape or g.dtype.kind != "f":
-                break
-        else:
-            return
+    """``other`` mirrors ``params`` key for key and shape for shape, with float arrays."""
     if not isinstance(other, Mapping):
         raise TypeError(f"{name} must be a dict mirroring params, got {type(other).__name__}")
     if other.keys() != params.keys():

@@ -1,14 +1,22 @@
-"""Activation functions: one registry entry holds a function and its derivative together.
+"""Activation functions: one record per activation, holding every fact about it.
 
 Every activation maps a pre-activation ``Z`` of shape ``(n_l, m)`` to ``A = g(Z)`` of the
 same shape. During backpropagation it turns ``dA = dJ/dA`` into ``dZ = dJ/dZ``:
 
-    dZ = dA * g'(Z)                       (element-wise activations)
+    dZ = g'(Z) * dA                       (element-wise activations)
     dZ = A * (dA - sum_k A_k dA_k)        (softmax, over each column)
 
-The built-ins compute ``g'`` from the cached output ``A`` alone (``A*(1-A)``, ``1-A**2``,
-``A>0``), so the forward pass keeps ``A`` and never ``Z``. A custom :class:`Activation` gives
-``g'`` as a function of ``Z``; the forward pass then also caches ``Z``.
+A record (:class:`Activation`) holds:
+
+- ``function``: ``g``; ``derivative``: ``g'`` as a function of ``Z``;
+- ``from_output``: ``g'`` as a function of ``A`` where that is exact (``A (1 - A)``,
+  ``1 - A^2``, ``A > 0``), so the forward pass keeps ``A`` and never ``Z``;
+- ``output_only``: the activation couples the units of a column (softmax);
+- ``kinks``: the points where ``g`` has no derivative (``(0.0,)`` for relu);
+- ``change``: ``g(z + d) - g(z)`` written without cancellation, which the gradient checker
+  uses to carry a perturbation through the network exactly.
+
+A user's own ``Activation`` is the same record: it works wherever a built-in name does.
 
 Examples
 --------
@@ -20,20 +28,22 @@ array([[0., 2.]])
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Tuple, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 __all__ = ["Activation", "ACTIVATIONS"]
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
+#: ``change(z, a, d) -> g(z + d) - g(z)``, where ``a = g(z)``; the arrays broadcast together.
+ChangeFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 #: Slope of ``leaky_relu`` for negative inputs: ``g(z) = z if z > 0 else 0.01 * z``.
 LEAKY_RELU_SLOPE = 0.01
 
 
 class Activation:
-    """An activation function and its derivative, usable wherever a name is.
+    """An activation function and every fact about it, usable wherever a name is.
 
     Parameters
     ----------
@@ -42,14 +52,23 @@ class Activation:
     function : callable
         ``g(Z) -> A``: maps an array of shape ``(n, m)`` to a new array of the same shape.
         It must not modify ``Z``.
-    derivative : callable
-        ``g'(Z) -> D``: the element-wise derivative ``dA/dZ``, shape ``(n, m)``.
-
-    Notes
-    -----
-    Pass an instance in the ``activations`` list of :func:`fnnet.forward` in place of a name;
-    nothing global changes, and :func:`fnnet.backward` and :func:`fnnet.gradcheck` use it
-    through the cache. Its layers cache ``Z`` as well as ``A`` because ``g'`` takes ``Z``.
+    derivative : callable, optional
+        ``g'(Z) -> D``: the element-wise derivative ``dA/dZ``, shape ``(n, m)``. Needed unless
+        ``from_output`` is given.
+    kinks : sequence of float, default ()
+        Points where ``g`` has no derivative (``(0.0,)`` for a relu). The gradient checker
+        sets aside the entries whose perturbation moves a pre-activation across one, as it
+        does for the built-in relu.
+    from_output : callable, optional
+        ``g'`` computed from the output ``A`` alone, where that is exact. Then the forward
+        pass caches only ``A``; otherwise it caches ``Z`` too, for ``derivative``.
+    change : callable, optional
+        ``change(z, a, d) -> g(z + d) - g(z)`` (``a = g(z)``), without cancellation; by
+        default the plain difference ``g(z + d) - a``.
+    output_only : bool, default False
+        The activation couples the units of a column, so it may only be the output layer.
+    jacobian_product : callable, optional
+        ``(dA, A) -> dZ`` for an activation that is not element-wise (softmax).
 
     Examples
     --------
@@ -60,22 +79,80 @@ class Activation:
     >>> AL, cache = fnnet.forward(params, np.ones((2, 4)), [softplus, "sigmoid"])
     >>> sorted(cache)
     ['A0', 'A1', 'A2', 'Z1', 'activations']
+    >>> my_relu = fnnet.Activation("my_relu", lambda z: np.maximum(z, 0.0),
+    ...                            lambda z: (z > 0).astype(z.dtype), kinks=(0.0,))
+    >>> my_relu.kinks
+    (0.0,)
     """
 
-    #: Whether the backward pass needs ``Z`` (custom activations) or only ``A`` (built-ins).
-    needs_z: bool = True
-    #: Whether the activation couples the units of a column (softmax): output layer only.
-    output_only: bool = False
-
-    def __init__(self, name: str, function: ArrayFunction, derivative: ArrayFunction) -> None:
+    def __init__(self, name: str, function: ArrayFunction, derivative: Optional[ArrayFunction] = None, *,
+                 kinks: Sequence[float] = (), from_output: Optional[ArrayFunction] = None,
+                 change: Optional[ChangeFunction] = None, output_only: bool = False,
+                 jacobian_product: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"Activation name must be a non-empty str, got {name!r}")
-        for label, fn in (("function", function), ("derivative", derivative)):
-            if not callable(fn):
+        if derivative is None and from_output is None and jacobian_product is None:
+            raise TypeError(f"Activation {name!r}: give its derivative (a function of Z)")
+        for label, fn in (("function", function), ("derivative", derivative), ("from_output", from_output),
+                          ("change", change), ("jacobian_product", jacobian_product)):
+            if fn is not None and not callable(fn):
                 raise TypeError(f"Activation {name!r}: {label} must be callable, got {type(fn).__name__}")
+        try:
+            kinks = tuple(float(k) for k in kinks)
+        except (TypeError, ValueError):
+            raise TypeError(f"Activation {name!r}: kinks must be a sequence of numbers, got {kinks!r}") from None
         self.name = name
         self.function = function
-        self.derivative = derivative
+        self.derivative = derivative if derivative is not None else self._derivative_from_output
+        self.kinks = kinks
+        self.from_output = from_output
+        self.change = change if change is not None else self._plain_change
+        self.output_only = output_only
+        self.jacobian_product = jacobian_product
+
+    @property
+    def needs_z(self) -> bool:
+        """Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it."""
+        return self.from_output is None and self.jacobian_product is None
+
+    def apply(self, Z: np.ndarray) -> np.ndarray:
+        """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be)."""
+        A = np.asarray(self.function(Z))
+        if A.shape != Z.shape:
+            raise ValueError(f"activation {self.name!r} returned shape {A.shape} for input of shape {Z.shape}; "
+                             "it must be element-wise")
+        return A.astype(Z.dtype, copy=False)
+
+    def backprop(self, dA: np.ndarray, A: np.ndarray, Z: Optional[np.ndarray] = None) -> np.ndarray:
+        """``dZ = g'(Z) * dA`` (or the Jacobian product), shape ``(n, m)`` like ``dA``.
+
+        ``A`` is the layer's output, ``Z`` its input (needed only when ``needs_z``).
+        """
+        if self.jacobian_product is not None:
+            return self.jacobian_product(dA, A)
+        slope = self.from_output(A) if self.from_output is not None else self.derivative(Z)
+        if np.shape(slope) != dA.shape:
+            raise ValueError(f"the derivative of activation {self.name!r} returned shape {np.shape(slope)} "
+                             f"for input of shape {dA.shape}; it must be element-wise (the same shape)")
+        return slope * dA
+
+    def crosses_kink(self, z: np.ndarray, zn: np.ndarray) -> np.ndarray:
+        """Where moving from ``z`` to ``zn`` crosses (or leaves, or reaches) a kink: bool array."""
+        crossed = np.zeros(np.broadcast_shapes(np.shape(z), np.shape(zn)), dtype=bool)
+        for kink in self.kinks:
+            crossed |= (z > kink) != (zn > kink)
+        return crossed
+
+    def _derivative_from_output(self, Z: np.ndarray) -> np.ndarray:
+        if self.from_output is None:
+            raise TypeError(
+                f"{self.name} has no element-wise derivative: its Jacobian couples the units of a column; "
+                "backward uses the Jacobian-vector product A * (dA - sum(A * dA, axis=0))")
+        return self.from_output(self.function(Z))
+
+    def _plain_change(self, z: np.ndarray, a: np.ndarray, d: np.ndarray) -> np.ndarray:
+        zn = z + d
+        return self.function(zn.reshape(zn.shape[0], -1)).reshape(zn.shape) - a
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -87,183 +164,129 @@ class Activation:
     def __deepcopy__(self, memo) -> "Activation":
         return self
 
-    # The two hooks the network loop calls. Both may overwrite the array they are given,
-    # because the network loop only ever passes arrays it has just created itself; apply_
-    # runs under np.errstate(over="ignore", invalid="ignore") (an exp overflowing to inf is
-    # exact for sigmoid; NaN and inf are found and named after the loop).
-    def apply_(self, Z: np.ndarray) -> np.ndarray:
-        """``A = g(Z)``; built-ins write over ``Z`` (a fresh array owned by the caller)."""
-        A = np.asarray(self.function(Z))
-        if A.shape != Z.shape:
-            raise ValueError(
-                f"activation {self.name!r} returned shape {A.shape} for input of shape {Z.shape}; "
-                "it must be element-wise"
-            )
-        return A.astype(Z.dtype, copy=False)
 
-    def delta_(self, dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-        """``dZ = dA * g'(Z)``; built-ins write over ``dA`` (a fresh array owned by the caller)."""
-        dA *= self.derivative(Z)
-        return dA
-
-
-class _Builtin(Activation):
-    """A built-in activation whose derivative is computed from the output ``A`` alone.
-
-    Its in-place hooks are plain functions stored on the instance (``delta_(dA, Z, A)``
-    ignores ``Z``): the network loop calls them directly, one Python call per layer, not two.
-    """
-
-    needs_z = False
-
-    def __init__(self, name: str, function: ArrayFunction, derivative: ArrayFunction,
-                 apply_: Callable[[np.ndarray], np.ndarray],
-                 delta_: Callable[[np.ndarray, Optional[np.ndarray], np.ndarray], np.ndarray],
-                 output_only: bool = False) -> None:
-        super().__init__(name, function, derivative)
-        self.apply_ = apply_  # type: ignore[method-assign]
-        self.delta_ = delta_  # type: ignore[method-assign]
-        self.output_only = output_only
-
-
-# --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) -------------------------------------
-# Constants as 0-d arrays of the array's own dtype: a ufunc takes them about 0.2 us faster
-# than a Python float, which it must convert on every call (float32 stays float32 either way).
-_FLOATS = (np.float32, np.float64)
-_ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in _FLOATS}
-_ZERO = {np.dtype(t): np.array(0.0, dtype=t) for t in _FLOATS}
-for _constant in (*_ONE.values(), *_ZERO.values()):
-    _constant.setflags(write=False)
-del _constant
-
-
-def _sigmoid_apply(Z: np.ndarray) -> np.ndarray:
-    # 1/(1+exp(-z)) is accurate to a few ulp in relative terms, in both tails. For z below
-    # about -709 (float64) or -88 (float32) exp(-z) overflows to inf and 1/(1+inf) is 0, the
-    # correctly rounded value; the caller runs this under np.errstate(over="ignore") (forward
-    # does, and so does the public function below), so that overflow raises no warning.
-    np.negative(Z, out=Z)
-    np.exp(Z, out=Z)
-    Z += _ONE[Z.dtype]
-    return np.reciprocal(Z, out=Z)
-
-
-def _sigmoid_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    slope = np.subtract(_ONE[A.dtype], A)
-    slope *= A
-    dA *= slope
-    return dA
-
-
-# --- tanh: g' = 1 - A^2 -----------------------------------------------------------------------
-def _tanh_apply(Z: np.ndarray) -> np.ndarray:
-    return np.tanh(Z, out=Z)
-
-
-def _tanh_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    slope = np.multiply(A, A)
-    np.subtract(_ONE[A.dtype], slope, out=slope)
-    dA *= slope
-    return dA
-
-
-# --- relu: g(z) = max(z, 0),  g' = [A > 0] ----------------------------------------------------
-_RELU_MASK_FROM = 1 << 16  # from this many entries, z * [z > 0] beats max(z, 0) (measured)
-
-
-def _relu_apply(Z: np.ndarray) -> np.ndarray:
-    if Z.size >= _RELU_MASK_FROM:
-        return np.multiply(Z, Z > _ZERO[Z.dtype], out=Z)
-    return np.maximum(Z, _ZERO[Z.dtype], out=Z)
-
-
-def _relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    np.multiply(dA, A > _ZERO[A.dtype], out=dA)
-    return dA
-
-
-# --- leaky_relu: g(z) = max(z, 0.01 z),  g' = 1 if A > 0 else 0.01 ----------------------------
-def _leaky_relu_apply(Z: np.ndarray) -> np.ndarray:
-    return np.maximum(Z, np.multiply(Z, LEAKY_RELU_SLOPE), out=Z)
-
-
-def _leaky_relu_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    np.multiply(dA, LEAKY_RELU_SLOPE, out=dA, where=A <= _ZERO[A.dtype])
-    return dA
-
-
-# --- linear: g(z) = z,  g' = 1 ----------------------------------------------------------------
-def _identity(Z: np.ndarray) -> np.ndarray:
-    return Z
-
-
-def _linear_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    return dA
-
-
-# --- softmax over each column (axis 0): g(z)_k = exp(z_k) / sum_j exp(z_j) --------------------
-def _softmax_apply(Z: np.ndarray) -> np.ndarray:
-    Z -= Z.max(axis=0, keepdims=True)  # the largest exponent is 0: exp never overflows
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=0, keepdims=True)
-    return Z
-
-
-def _softmax_delta(dA: np.ndarray, Z: Optional[np.ndarray], A: np.ndarray) -> np.ndarray:
-    # Jacobian-vector product: dZ_k = A_k (dA_k - sum_j A_j dA_j)
-    dA -= np.einsum("ij,ij->j", A, dA)
-    dA *= A
-    return dA
-
-
-def _softmax_derivative(Z: np.ndarray) -> np.ndarray:
-    raise TypeError(
-        "softmax has no element-wise derivative: its Jacobian couples the units of a column; "
-        "backward uses the Jacobian-vector product A * (dA - sum(A * dA, axis=0))"
-    )
-
-
-def _pure(apply_: Callable[[np.ndarray], np.ndarray]) -> ArrayFunction:
-    """The public, non-mutating form of an in-place hook: works on a float copy."""
-
-    def function(Z: np.ndarray) -> np.ndarray:
-        Z = np.asarray(Z)
-        dtype = np.result_type(Z, np.float32)  # ints -> float64, float16 and bool -> float32
-        if dtype not in _ONE:
+def _as_float(Z) -> np.ndarray:
+    """``Z`` as a float32/float64 array (ints become float64, float16 and bools float32)."""
+    Z = np.asarray(Z)
+    if Z.dtype.kind == "f" and Z.dtype.itemsize >= 4:
+        if Z.dtype.itemsize > 8:
             raise TypeError(f"activations work in float32 or float64; got an array of {Z.dtype}")
-        with np.errstate(over="ignore"):  # as in forward: exp overflowing to inf is exact here
-            return apply_(np.array(Z, dtype=dtype))
-
-    return function
-
-
-def _from_output(delta: Callable[[np.ndarray, Optional[np.ndarray], np.ndarray], np.ndarray],
-                 apply_: Callable[[np.ndarray], np.ndarray]) -> ArrayFunction:
-    """The element-wise derivative g'(Z) of a built-in, computed through its output."""
-
-    def derivative(Z: np.ndarray) -> np.ndarray:
-        A = _pure(apply_)(Z)
-        return delta(np.ones_like(A), None, A)
-
-    return derivative
+        return Z
+    dtype = np.result_type(Z, np.float32)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"activations work in float32 or float64; got an array of {Z.dtype}")
+    return Z.astype(dtype)
 
 
-def _builtin(name: str, apply_, delta_, output_only: bool = False) -> _Builtin:
-    derivative = _softmax_derivative if output_only else _from_output(delta_, apply_)
-    return _Builtin(name, _pure(apply_), derivative, apply_, delta_, output_only)
+# --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) ---------------------------------------
+def _sigmoid(Z) -> np.ndarray:
+    Z = _as_float(Z)
+    with np.errstate(over="ignore"):  # exp(-z) = inf below z = -709 gives 1 / inf = 0, correctly rounded
+        return 1.0 / (1.0 + np.exp(-Z))
 
 
-_LINEAR = _builtin("linear", _identity, _linear_delta)
+def _sigmoid_change(z, a, d):
+    # s(z + d) - s(z) = s(z + d) s(-z) (1 - exp(-d))
+    return _sigmoid(z + d) * _sigmoid(-z) * -np.expm1(-d)
+
+
+SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), change=_sigmoid_change)
+
+
+# --- tanh: g' = 1 - A^2 ---------------------------------------------------------------------------
+def _tanh(Z) -> np.ndarray:
+    return np.tanh(_as_float(Z))
+
+
+def _sech(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))  # never overflows
+    return 2.0 * e / (1.0 + e * e)
+
+
+def _tanh_change(z, a, d):
+    # tanh(z + d) - tanh(z) = sinh(d) / (cosh(z) cosh(z + d))
+    return np.sinh(d) * _sech(z) * _sech(z + d)
+
+
+TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh_change)
+
+
+# --- relu: g(z) = max(z, 0),  g' = [A > 0];  leaky_relu: max(z, 0.01 z) ------------------------------
+def _relu(Z) -> np.ndarray:
+    return np.maximum(_as_float(Z), 0.0)
+
+
+def _leaky_relu(Z) -> np.ndarray:
+    Z = _as_float(Z)
+    return np.maximum(Z, LEAKY_RELU_SLOPE * Z)
+
+
+def _leaky_relu_slope(A: np.ndarray) -> np.ndarray:
+    return np.where(A > 0.0, 1.0, LEAKY_RELU_SLOPE).astype(A.dtype, copy=False)
+
+
+def _piecewise_linear_change(g: ArrayFunction, negative_slope: float) -> ChangeFunction:
+    """The change of a function linear on each side of 0: ``d`` or ``slope * d``, exactly;
+    across the kink, ``g(z + d) - g(z)``."""
+
+    def change(z, a, d):
+        zn = z + d
+        positive, positive_new = np.broadcast_arrays(z > 0.0, zn > 0.0)
+        out = np.where(positive, d, negative_slope * d)
+        cross = positive != positive_new
+        if cross.any():
+            out[cross] = (g(zn) - g(np.broadcast_to(z, zn.shape)))[cross]
+        return out
+
+    return change
+
+
+RELU = Activation("relu", _relu, from_output=lambda A: (A > 0.0).astype(A.dtype), kinks=(0.0,),
+                  change=_piecewise_linear_change(_relu, 0.0))
+LEAKY_RELU = Activation("leaky_relu", _leaky_relu, from_output=_leaky_relu_slope, kinks=(0.0,),
+                        change=_piecewise_linear_change(_leaky_relu, LEAKY_RELU_SLOPE))
+
+
+# --- linear: g(z) = z,  g' = 1 ----------------------------------------------------------------------
+def _linear(Z) -> np.ndarray:
+    return _as_float(Z).copy()
+
+
+LINEAR = Activation("linear", _linear, from_output=np.ones_like,
+                    change=lambda z, a, d: np.array(d, dtype=np.float64))
+
+
+# --- softmax over each column (axis 0): g(z)_k = exp(z_k) / sum_j exp(z_j) ----------------------------
+def _softmax(Z) -> np.ndarray:
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))  # the largest exponent is 0: exp never overflows
+    return E / np.sum(E, axis=0, keepdims=True)
+
+
+def _softmax_jacobian_product(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
+    # dZ_k = A_k (dA_k - sum_j A_j dA_j), per column
+    return A * (dA - np.sum(A * dA, axis=0, keepdims=True))
+
+
+def _softmax_change(z, a, d):
+    # s(z + d) - s(z) = s (e - <s, e>) / (1 + <s, e>) per column, with e = exp(d) - 1
+    E = np.expm1(d)
+    t = np.sum(a * E, axis=0)
+    return a * (E - t) / (1.0 + t)
+
+
+SOFTMAX = Activation("softmax", lambda Z: _softmax(_as_float(Z)), jacobian_product=_softmax_jacobian_product,
+                     change=_softmax_change, output_only=True)
+
 
 #: The built-in activations by name.
 ACTIVATIONS: Dict[str, Activation] = {
-    "sigmoid": _builtin("sigmoid", _sigmoid_apply, _sigmoid_delta),
-    "relu": _builtin("relu", _relu_apply, _relu_delta),
-    "tanh": _builtin("tanh", _tanh_apply, _tanh_delta),
-    "linear": _LINEAR,
-    "identity": _LINEAR,
-    "leaky_relu": _builtin("leaky_relu", _leaky_relu_apply, _leaky_relu_delta),
-    "softmax": _builtin("softmax", _softmax_apply, _softmax_delta, output_only=True),
+    "sigmoid": SIGMOID,
+    "relu": RELU,
+    "tanh": TANH,
+    "linear": LINEAR,
+    "identity": LINEAR,
+    "leaky_relu": LEAKY_RELU,
+    "softmax": SOFTMAX,
 }
 
 
@@ -276,22 +299,21 @@ def get_activation(spec: Union[str, Activation]) -> Activation:
         For an unknown name; the message lists the valid ones.
     TypeError
         For anything that is neither a str nor an :class:`Activation`.
+
+    Examples
+    --------
+    >>> get_activation("tanh")
+    Activation('tanh')
     """
     if isinstance(spec, Activation):
         return spec
     if isinstance(spec, str):
-        try:
+        if spec in ACTIVATIONS:
             return ACTIVATIONS[spec]
-        except KeyError:
-            valid = ", ".join(repr(k) for k in ACTIVATIONS)
-            raise ValueError(
-                f"unknown activation {spec!r}; valid names are {valid}, "
-                "or pass a fnnet.Activation(name, function, derivative)"
-            ) from None
+        valid = ", ".join(repr(k) for k in ACTIVATIONS)
+        raise ValueError(f"unknown activation {spec!r}; valid names are {valid}, "
+                         "or pass a fnnet.Activation(name, function, derivative)")
     raise TypeError(f"an activation must be a name (str) or a fnnet.Activation, got {type(spec).__name__}")
-
-
-_RESOLVED: Dict[tuple, Tuple[Activation, ...]] = {}  # (tuple(activations), L) -> resolved
 
 
 def resolve_activations(activations, n_layers: int) -> Tuple[Activation, ...]:
@@ -307,45 +329,25 @@ def resolve_activations(activations, n_layers: int) -> Tuple[Activation, ...]:
     Returns
     -------
     tuple of Activation, length ``n_layers``
+
+    Examples
+    --------
+    >>> resolve_activations(["relu", "sigmoid"], 2)
+    (Activation('relu'), Activation('sigmoid'))
     """
-    if type(activations) in (list, tuple):  # memoised: a training loop passes the same list each step
-        key = (tuple(activations), n_layers)
-        try:
-            return _RESOLVED[key]
-        except (KeyError, TypeError):  # not seen yet, or holds something unhashable
-            pass
-        resolved = _resolve(activations, n_layers)
-        if len(_RESOLVED) > 256:
-            _RESOLVED.clear()
-        _RESOLVED[key] = resolved
-        return resolved
-    return _resolve(activations, n_layers)
-
-
-def _resolve(activations, n_layers: int) -> Tuple[Activation, ...]:
     if isinstance(activations, (str, Activation)):
-        raise TypeError(
-            f"activations must be a list with one entry per layer ({n_layers} here), "
-            f"e.g. {[activations if isinstance(activations, str) else '...'] * n_layers!r}; "
-            f"got a single {type(activations).__name__}"
-        )
-    try:
-        resolved = tuple(get_activation(a) for a in activations)
-    except TypeError as exc:
-        if "an activation must be" in str(exc):
-            raise
-        raise TypeError(
-            f"activations must be a list of names or fnnet.Activation objects, got {type(activations).__name__}"
-        ) from None
+        example = [activations if isinstance(activations, str) else "..."] * n_layers
+        raise TypeError(f"activations must be a list with one entry per layer ({n_layers} here), "
+                        f"e.g. {example!r}; got a single {type(activations).__name__}")
+    if not isinstance(activations, (list, tuple)):
+        raise TypeError(f"activations must be a list of names or fnnet.Activation objects, "
+                        f"got {type(activations).__name__}")
+    resolved = tuple(get_activation(a) for a in activations)
     if len(resolved) != n_layers:
-        raise ValueError(
-            f"activations has {len(resolved)} entries but the network has {n_layers} layers "
-            f"(W1..W{n_layers}); give one activation per layer"
-        )
+        raise ValueError(f"activations has {len(resolved)} entries but the network has {n_layers} layers "
+                         f"(W1..W{n_layers}); give one activation per layer")
     for layer, act in enumerate(resolved[:-1], start=1):
         if act.output_only:
-            raise ValueError(
-                f"activation {act.name!r} at layer {layer} of {n_layers}: it is only allowed on the "
-                "output layer (it normalises each column)"
-            )
+            raise ValueError(f"activation {act.name!r} at layer {layer} of {n_layers}: it is only allowed on the "
+                             "output layer (it normalises each column)")
     return resolved

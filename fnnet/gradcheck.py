@@ -58,8 +58,8 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from ._validation import format_shape, check_count, check_like, check_params, check_positive
-from .activations import ACTIVATIONS, LEAKY_RELU_SLOPE, Activation, resolve_activations
-from .losses import LOSSES, Loss, check_targets, get_loss
+from .activations import Activation, resolve_activations
+from .losses import Loss, check_targets, get_loss
 from .network import backward, forward
 
 __all__ = ["numerical_grads", "gradcheck", "GradcheckReport"]
@@ -78,7 +78,6 @@ PROGRESS_AFTER = 3.0
 # Working memory of one batch of perturbed copies (well under 256 MB; small batches stay in cache).
 _BATCH_BYTES = 4 * 2**20
 # Activations with a kink at 0: central differences across it are meaningless.
-_KINKED = (ACTIVATIONS["relu"], ACTIVATIONS["leaky_relu"])
 _EPS64 = float(np.finfo(np.float64).eps)
 
 
@@ -168,84 +167,6 @@ def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping
 # --------------------------------------------------------------------------------------------
 # The batched evaluator: costs of many perturbed networks at once, in float64
 # --------------------------------------------------------------------------------------------
-# The change g(z + d) - g(z) of each built-in activation, written so that it loses nothing to
-# cancellation: for small d it is as accurate as d itself. z, a = g(z) and d broadcast together.
-def _sech(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))  # never overflows
-    return 2.0 * e / (1.0 + e * e)
-
-
-def _change_sigmoid(z, a, d, zn):
-    # s(z + d) - s(z) = s(z + d) s(-z) (1 - exp(-d))
-    sigmoid = ACTIVATIONS["sigmoid"].function
-    return sigmoid(zn) * sigmoid(-z) * -np.expm1(-d)
-
-
-def _change_tanh(z, a, d, zn):
-    # tanh(z + d) - tanh(z) = sinh(d) / (cosh(z) cosh(z + d))
-    return np.sinh(d) * _sech(z) * _sech(zn)
-
-
-def _change_linear(z, a, d, zn):
-    return np.array(d, dtype=np.float64)
-
-
-def _piecewise_linear(slope: float, name: str):
-    def change(z, a, d, zn):
-        # on one side of the kink the change is d (z > 0) or slope * d; across it, g(z + d) - g(z)
-        pos, pos_new = np.broadcast_arrays(z > 0.0, zn > 0.0)
-        out = np.where(pos, d, slope * d)
-        cross = pos != pos_new
-        if cross.any():
-            g = ACTIVATIONS[name].function
-            out[cross] = (g(zn) - g(np.broadcast_to(z, zn.shape)))[cross]
-        return out
-
-    return change
-
-
-def _change_softmax(z, a, d, zn):
-    # s(z + d) - s(z) = s (e - <s, e>) / (1 + <s, e>) per column, e = exp(d) - 1
-    E = np.expm1(d)  # (n, K, m), ours: the rest is done in place
-    if a.ndim == 3 and a.shape[1] == 1 and E.ndim == 3:  # the batched layout: one pass for <s, e>
-        t = np.einsum("ij,ikj->kj", a[:, 0, :], E)
-    else:
-        t = (a * E).sum(axis=0)
-    E -= t
-    E *= a
-    E /= 1.0 + t
-    return E
-
-
-_CHANGES = {
-    ACTIVATIONS["sigmoid"]: _change_sigmoid,
-    ACTIVATIONS["tanh"]: _change_tanh,
-    ACTIVATIONS["linear"]: _change_linear,
-    ACTIVATIONS["relu"]: _piecewise_linear(0.0, "relu"),
-    ACTIVATIONS["leaky_relu"]: _piecewise_linear(LEAKY_RELU_SLOPE, "leaky_relu"),
-    ACTIVATIONS["softmax"]: _change_softmax,
-}
-
-
-def _log_changes(weights: np.ndarray, A: np.ndarray, dA: np.ndarray, upper: float,
-                 complement: bool = False) -> np.ndarray:
-    """``sum_ij w_ij [log c(a_ij + d_ikj) - log c(a_ij)]`` per copy ``k``, ``c = clip(., eps, upper)``.
-
-    ``complement``: of ``log(1 - c(.))`` instead. ``A`` is (n, m), ``dA`` (n, K, m); only
-    entries with a nonzero weight are gathered (one per column for one-hot targets), and
-    the change of the log is ``log1p(change / value)``, free of cancellation.
-    """
-    rows, cols = np.nonzero(weights)
-    a = A[rows, cols][:, None]
-    d = dA[rows, :, cols]  # (nnz, K)
-    new = a + d
-    ca, cn = np.clip(a, _EPS64, upper), np.clip(new, _EPS64, upper)
-    unclipped = (a >= _EPS64) & (a <= upper) & (new >= _EPS64) & (new <= upper)
-    dc = np.where(unclipped, d, cn - ca)
-    logs = np.log1p(-dc / (1.0 - ca)) if complement else np.log1p(dc / ca)
-    return weights[rows, cols] @ logs
-
-
 class _Network:
     """The float64 network at the base point, and the cost changes of batches of perturbations.
 
@@ -283,26 +204,12 @@ class _Network:
     def _change(self, layer: int, z: np.ndarray, a: np.ndarray, d: np.ndarray):
         """``g(z + d) - g(z)`` at ``layer`` and, for kinked activations, where ``z + d`` crossed 0."""
         act = self.acts[layer - 1]
-        zn = z + d
-        crossed = (z > 0.0) != (zn > 0.0) if act in _KINKED else None
-        change = _CHANGES.get(act)
-        if change is not None:
-            return change(z, a, d, zn), crossed
-        # a custom activation: g(z + d) - g(z), called on a 2-D array as forward does
-        flat = zn.reshape(zn.shape[0], -1)
-        return act.apply_(flat).reshape(zn.shape) - a, crossed
+        crossed = act.crosses_kink(z, z + d) if act.kinks else None
+        return act.change(z, a, d), crossed
 
     def cost_changes(self, dA: np.ndarray) -> np.ndarray:
         """``J(A_L + dA[:, k, :]) - J(A_L)`` for each copy ``k``; ``dA`` is (n_L, K, m)."""
-        loss, m, A, Y = self.loss, self.m, self.A[self.L], self.Y
-        if loss is LOSSES["mse"]:
-            return np.einsum("ikj,ikj->k", dA, self.residual[:, None, :] + 0.5 * dA) / m
-        if loss is LOSSES["cce"]:
-            return -_log_changes(Y, A, dA, np.inf) / m
-        if loss is LOSSES["bce"]:
-            upper = 1.0 - _EPS64
-            return -(_log_changes(Y, A, dA, upper) + _log_changes(1.0 - Y, A, dA, upper, complement=True)) / m
-        return np.array([loss.cost(A + dA[:, k, :], Y) - self.cost for k in range(dA.shape[1])])
+        return self.loss.change(self.A[self.L], self.Y, dA)
 
     def costs_from(self, layer: int, dZ: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Cost changes of ``K`` copies whose ``Z{layer}`` moves by ``dZ`` (n_l, K, m).

@@ -1,23 +1,27 @@
-"""Losses: one registry entry holds a cost and its gradient with respect to the output.
+"""Losses: one record per loss, holding every fact about it.
 
 One reduction rule for every loss, stated once: for outputs ``A`` and targets ``Y`` of shape
 ``(n_L, m)``,
 
     J = (1/m) * sum_i loss(a_i, y_i),   loss summed over the n_L output units of example i.
 
-=======  ======================================  ============================
-name     per-example loss                        dJ/dA
-=======  ======================================  ============================
-``mse``  ``0.5 * sum_k (a_k - y_k)^2``           ``(A - Y) / m``
-``bce``  ``-sum_k y_k log a_k + (1-y_k) log(1-a_k)``  ``(A - Y) / (A (1 - A)) / m``
-``cce``  ``-sum_k y_k log a_k``                  ``-Y / A / m``
-=======  ======================================  ============================
+=======  ===============================================  ================================
+name     per-example loss                                 dJ/dA
+=======  ===============================================  ================================
+``mse``  ``0.5 * sum_k (a_k - y_k)^2``                    ``(A - Y) / m``
+``bce``  ``-sum_k y_k log a_k + (1-y_k) log(1-a_k)``      ``(A - Y) / (A (1 - A)) / m``
+``cce``  ``-sum_k y_k log a_k``                           ``-Y / A / m``
+=======  ===============================================  ================================
 
-So the output delta ``dJ/dZ_L`` of linear+MSE, sigmoid+BCE and softmax+CCE is exactly
-``(A - Y) / m``: that fused form is used for those pairs, and the general chain rule
-``dZ = g'(Z) * dJ/dA`` for every other pair. Log losses clip ``A`` to
-``[eps, 1 - eps]`` (``eps`` of the dtype, as scikit-learn does), so they never take
+So the output delta ``dJ/dZ_L`` of each loss with its natural output activation (linear+MSE,
+sigmoid+BCE, softmax+CCE) is exactly ``(A - Y) / m``: that fused form is used for those pairs,
+and the general chain rule ``dZ = g'(Z) * dJ/dA`` for every other pair. Log losses clip ``A``
+to ``[eps, 1 - eps]`` (``eps`` of the dtype, as scikit-learn does), so they never take
 ``log(0)``; their ``dJ/dA`` is the gradient of that clipped cost (zero where clipped).
+
+A record (:class:`Loss`) holds the cost, its gradient, the rule its targets must meet, its
+natural output activation (and so the fused delta), whether it classifies, and the exact cost
+change the gradient checker uses.
 """
 
 from __future__ import annotations
@@ -27,16 +31,17 @@ from typing import Callable, Dict, Optional, Union
 import numpy as np
 
 from . import activations as _act
-from ._validation import format_shape, as_matrix, raise_not_finite
+from ._validation import as_matrix, format_shape, format_value
 
 __all__ = ["Loss", "LOSSES", "cost"]
 
-# ufunc reductions called directly: the ndarray methods add a Python-level wrapper per call
-_min, _max, _sum = np.minimum.reduce, np.maximum.reduce, np.add.reduce
+#: The rules a loss's targets can follow (the ``targets`` argument of :class:`Loss`).
+TARGET_RULES = ("real", "unit_interval", "distribution")
 
 
 class Loss:
-    """A cost ``J(A, Y)`` and its gradient ``dJ/dA``, both with the ``1/m`` included.
+    """A cost ``J(A, Y)``, its gradient ``dJ/dA`` (both with the ``1/m`` included), and every
+    other fact about the loss.
 
     Parameters
     ----------
@@ -45,15 +50,105 @@ class Loss:
         ``(A, Y) -> float``; ``A`` and ``Y`` of shape ``(n_L, m)``, validated.
     gradient : callable
         ``(A, Y) -> dJ/dA``, a new array of shape ``(n_L, m)``.
-    probabilities : bool
-        Whether outputs must lie in ``[0, 1]`` (log losses).
+    probabilities : bool, default False
+        Whether outputs and targets must lie in ``[0, 1]`` (log losses).
+    targets : {"real", "unit_interval", "distribution"}, optional
+        The rule targets must meet: finite reals, values in ``[0, 1]``, or columns that are
+        probability vectors (one-hot labels included). Default: ``"unit_interval"`` when
+        ``probabilities``, else ``"real"``.
+    natural_output : Activation, optional
+        The output activation whose pairing with this loss has the output delta
+        ``dJ/dZ_L = (A - Y) / m`` exactly (the fused delta).
+    classifies : bool, optional
+        Whether outputs are class scores, so training also reports accuracy. Default:
+        ``probabilities``.
+    change : callable, optional
+        ``change(A, Y, dA) -> (K,)``: ``J(A + dA[:, k, :]) - J(A)`` for ``dA`` of shape
+        ``(n_L, K, m)``, without cancellation (the gradient checker's). Default: plain differences.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> half_mse = fnnet.Loss("half_mse", lambda A, Y: 0.5 * fnnet.cost(A, Y, "mse"),
+    ...                       lambda A, Y: 0.5 * (A - Y) / A.shape[1])
+    >>> fnnet.cost(np.array([[1.0, 3.0]]), np.array([[0.0, 1.0]]), half_mse)
+    0.625
     """
 
-    def __init__(self, name: str, cost: Callable, gradient: Callable, probabilities: bool) -> None:
+    def __init__(self, name: str, cost: Callable, gradient: Callable, probabilities: bool = False, *,
+                 targets: Optional[str] = None, natural_output: Optional[_act.Activation] = None,
+                 classifies: Optional[bool] = None, change: Optional[Callable] = None,
+                 hint: str = "") -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Loss name must be a non-empty str, got {name!r}")
+        for label, fn in (("cost", cost), ("gradient", gradient), ("change", change)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"Loss {name!r}: {label} must be callable, got {type(fn).__name__}")
+        targets = targets or ("unit_interval" if probabilities else "real")
+        if targets not in TARGET_RULES:
+            raise ValueError(f"Loss {name!r}: unknown targets rule {targets!r}; valid rules are {TARGET_RULES}")
         self.name = name
         self.cost = cost
         self.gradient = gradient
-        self.probabilities = probabilities
+        self.probabilities = bool(probabilities)
+        self.targets = targets
+        self.natural_output = natural_output
+        self.classifies = self.probabilities if classifies is None else bool(classifies)
+        self.change = change if change is not None else self._plain_change
+        self.hint = hint  # what to do with 1-D targets (class labels)
+
+    def output_delta(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
+                     ZL: Optional[np.ndarray] = None, *, fused: bool = True) -> np.ndarray:
+        """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array.
+
+        ``(A - Y) / m`` for the natural output activation, else the chain rule
+        ``g'(Z_L) * dJ/dA_L``; ``fused=False`` forces the chain rule (tests compare both).
+        """
+        if fused and activation is self.natural_output:
+            return (AL - Y) / AL.shape[1]
+        self.check_outputs(AL)
+        return activation.backprop(self.gradient(AL, Y), AL, ZL)
+
+    def check_outputs(self, AL: np.ndarray) -> None:
+        """Log losses need outputs in ``[0, 1]`` (a sigmoid or softmax output layer)."""
+        if self.probabilities:
+            lo, hi = float(np.min(AL)), float(np.max(AL))
+            if lo < 0.0 or hi > 1.0:
+                raise ValueError(f"{self.name} needs outputs in [0, 1] (a sigmoid or softmax output layer); "
+                                 f"got outputs in [{format_value(lo)}, {format_value(hi)}]")
+
+    def check_targets(self, Y, shape, dtype: np.dtype, name: str = "Y") -> np.ndarray:
+        """``Y`` validated against the output shape ``(n_L, m)`` and this loss's rule; cast to ``dtype``.
+
+        ``name`` is what messages call the array (``"Y_val"`` for validation targets).
+        """
+        n_out, m = shape
+        if np.ndim(Y) == 1 and self.hint:
+            raise ValueError(f"{name} has shape {format_shape(np.shape(Y))}, expected (n_L, m) = "
+                             f"{format_shape(shape)}: targets are columns; " + self.hint.format(name=name))
+        Y = as_matrix(Y, name, dtype)
+        if Y.shape != shape:
+            hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
+            if self.hint and Y.shape == (1, m) and n_out > 1:
+                hint = "; " + self.hint.format(name=name)
+            raise ValueError(f"{name} has shape {format_shape(Y.shape)}, expected (n_L, m) = "
+                             f"{format_shape(shape)} like the output{hint}")
+        if self.targets != "real":
+            lo, hi = float(np.min(Y)), float(np.max(Y))
+            if not (lo >= 0.0 and hi <= 1.0):
+                raise ValueError(f"{self.name} targets {name} must lie in [0, 1]; got values in [{format_value(lo)}, {format_value(hi)}]")
+        if self.targets == "distribution":
+            sums = np.sum(Y, axis=0)
+            worst = int(np.argmax(np.abs(sums - 1.0)))
+            if abs(float(sums[worst]) - 1.0) > float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out):
+                raise ValueError(f"{self.name} targets {name} must be one-hot or probability columns summing "
+                                 f"to 1; column {worst} sums to {format_value(sums[worst])}"
+                                 + (f" ({self.hint.format(name=name)})" if self.hint else ""))
+        return Y
+
+    def _plain_change(self, A: np.ndarray, Y: np.ndarray, dA: np.ndarray) -> np.ndarray:
+        J = self.cost(A, Y)
+        return np.array([self.cost(A + dA[:, k, :], Y) - J for k in range(dA.shape[1])])
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -63,136 +158,106 @@ def _eps(A: np.ndarray) -> float:
     return float(np.finfo(A.dtype).eps)
 
 
+def _log_changes(weights: np.ndarray, A: np.ndarray, dA: np.ndarray, upper: float,
+                 complement: bool = False) -> np.ndarray:
+    """``sum_ij w_ij [log c(a_ij + d_ikj) - log c(a_ij)]`` per copy ``k``, ``c = clip(., eps, upper)``.
+
+    ``complement``: of ``log(1 - c(.))`` instead. ``A`` is (n, m), ``dA`` (n, K, m); only
+    entries with a nonzero weight are gathered (one per column for one-hot targets), and the
+    change of the log is ``log1p(change / value)``, free of cancellation.
+    """
+    eps = _eps(A)
+    rows, cols = np.nonzero(weights)
+    a = A[rows, cols][:, None]
+    d = dA[rows, :, cols]  # (nnz, K)
+    new = a + d
+    ca, cn = np.clip(a, eps, upper), np.clip(new, eps, upper)
+    unclipped = (a >= eps) & (a <= upper) & (new >= eps) & (new <= upper)
+    dc = np.where(unclipped, d, cn - ca)
+    logs = np.log1p(-dc / (1.0 - ca)) if complement else np.log1p(dc / ca)
+    return weights[rows, cols] @ logs
+
+
+# --- mse: 0.5 * sum (a - y)^2 ----------------------------------------------------------------------
 def _mse_cost(A: np.ndarray, Y: np.ndarray) -> float:
     R = A - Y
     return 0.5 * float(np.vdot(R, R)) / A.shape[1]
 
 
-def _mse_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    G = A - Y
-    G *= 1.0 / A.shape[1]
-    return G
+def _mse_change(A, Y, dA):
+    # 0.5 |r + d|^2 - 0.5 |r|^2 = <d, r + d / 2>
+    return np.einsum("ikj,ikj->k", dA, (A - Y)[:, None, :] + 0.5 * dA) / A.shape[1]
 
 
+MSE = Loss("mse", _mse_cost, lambda A, Y: (A - Y) / A.shape[1], targets="real",
+           natural_output=_act.LINEAR, classifies=False, change=_mse_change)
+
+
+# --- bce: -[y log a + (1 - y) log(1 - a)] ------------------------------------------------------------
 def _bce_cost(A: np.ndarray, Y: np.ndarray) -> float:
     eps = _eps(A)
-    Ac = np.clip(A, eps, 1.0 - eps)
-    # y log a + (1 - y) log(1 - a), with both logs finite
-    total = np.vdot(Y, np.log(Ac)) + np.vdot(1.0 - Y, np.log1p(-Ac))
-    return -float(total) / A.shape[1]
+    Ac = np.clip(A, eps, 1.0 - eps)  # both logs finite
+    return -float(np.vdot(Y, np.log(Ac)) + np.vdot(1.0 - Y, np.log1p(-Ac))) / A.shape[1]
 
 
 def _bce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
     eps = _eps(A)
     Ac = np.clip(A, eps, 1.0 - eps)
-    G = Ac - Y
-    G /= Ac * (1.0 - Ac)
+    G = (Ac - Y) / (Ac * (1.0 - Ac)) / A.shape[1]
     G[(A < eps) | (A > 1.0 - eps)] = 0.0  # the clipped cost is flat there
-    G *= 1.0 / A.shape[1]
     return G
 
 
+def _bce_change(A, Y, dA):
+    upper = 1.0 - _eps(A)
+    return -(_log_changes(Y, A, dA, upper) + _log_changes(1.0 - Y, A, dA, upper, complement=True)) / A.shape[1]
+
+
+BCE = Loss("bce", _bce_cost, _bce_gradient, probabilities=True, targets="unit_interval",
+           natural_output=_act.SIGMOID, change=_bce_change, hint="use {name}.reshape(1, -1)")
+
+
+# --- cce: -sum y log a --------------------------------------------------------------------------------
 def _cce_cost(A: np.ndarray, Y: np.ndarray) -> float:
-    Ac = np.maximum(A, _eps(A))
-    return -float(np.vdot(Y, np.log(Ac))) / A.shape[1]
+    return -float(np.vdot(Y, np.log(np.maximum(A, _eps(A))))) / A.shape[1]
 
 
 def _cce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
     eps = _eps(A)
-    G = np.divide(Y, np.maximum(A, eps))
-    G *= -1.0 / A.shape[1]
-    G[A < eps] = 0.0
+    G = -Y / np.maximum(A, eps) / A.shape[1]
+    G[A < eps] = 0.0  # the clipped cost is flat there
     return G
 
 
+CCE = Loss("cce", _cce_cost, _cce_gradient, probabilities=True, targets="distribution",
+           natural_output=_act.SOFTMAX, change=lambda A, Y, dA: -_log_changes(Y, A, dA, np.inf) / A.shape[1],
+           hint="for class labels use fnnet.one_hot(labels, k)")
+
+
 #: The built-in losses by name.
-LOSSES: Dict[str, Loss] = {
-    "mse": Loss("mse", _mse_cost, _mse_gradient, probabilities=False),
-    "bce": Loss("bce", _bce_cost, _bce_gradient, probabilities=True),
-    "cce": Loss("cce", _cce_cost, _cce_gradient, probabilities=True),
-}
-
-# (output activation, loss) pairs whose output delta dJ/dZ_L is exactly (A - Y) / m; keyed on
-# the built-in objects, so a user's own Loss or Activation never takes this path by its name.
-_FUSED = {
-    (_act.ACTIVATIONS["linear"], LOSSES["mse"]),
-    (_act.ACTIVATIONS["sigmoid"], LOSSES["bce"]),
-    (_act.ACTIVATIONS["softmax"], LOSSES["cce"]),
-}
-
-#: The output activation that goes with each built-in loss (the fused pairs above).
-NATURAL_OUTPUT = {"mse": "linear", "bce": "sigmoid", "cce": "softmax"}
+LOSSES: Dict[str, Loss] = {"mse": MSE, "bce": BCE, "cce": CCE}
 
 
 def get_loss(spec: Union[str, Loss]) -> Loss:
-    """Look a loss up by name (``"mse"``, ``"bce"``, ``"cce"``), or pass a :class:`Loss` through."""
+    """Look a loss up by name (``"mse"``, ``"bce"``, ``"cce"``), or pass a :class:`Loss` through.
+
+    Examples
+    --------
+    >>> get_loss("bce").natural_output
+    Activation('sigmoid')
+    """
     if isinstance(spec, Loss):
         return spec
     if isinstance(spec, str):
-        try:
+        if spec in LOSSES:
             return LOSSES[spec]
-        except KeyError:
-            raise ValueError(f"unknown loss {spec!r}; valid names are {', '.join(map(repr, LOSSES))}") from None
-    raise TypeError(f"loss must be a name (str), got {type(spec).__name__}")
+        raise ValueError(f"unknown loss {spec!r}; valid names are {', '.join(map(repr, LOSSES))}")
+    raise TypeError(f"loss must be a name (str) or a fnnet.Loss, got {type(spec).__name__}")
 
 
 def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.ndarray:
-    """Validate targets against the output shape ``(n_L, m)`` and the loss; cast to ``dtype``.
-
-    ``bce`` needs ``0 <= Y <= 1``; ``cce`` needs every column of ``Y`` to be a probability
-    vector (one-hot labels or soft targets): entries in ``[0, 1]`` summing to 1. ``name`` is
-    what messages call the array (``"Y_val"`` for validation targets).
-    """
-    n_out, m = shape
-    # log losses check the range [0, 1] below, which catches NaN and inf in the same pass (so an
-    # ndarray of the right dtype and shape needs nothing else); mse checks for NaN/inf here
-    ready = type(Y) is np.ndarray and Y.dtype is dtype and Y.shape == shape
-    if not (ready and loss.probabilities):
-        Y = as_matrix(Y, name, dtype, check_finite=not loss.probabilities)
-    if Y.shape != shape:
-        hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
-        raise ValueError(
-            f"{name} has shape {format_shape(Y.shape)}, expected (n_L, m) = {format_shape(shape)} like the output{hint}"
-        )
-    if loss.probabilities:
-        # Read as unsigned integers, the floats +0.0 .. 1.0 are exactly the bit patterns 0 .. bits(1.0)
-        # (negative numbers have the sign bit set; inf and NaN have the largest exponent), so one
-        # integer max decides the common case; otherwise the exact check (which lets -0.0 pass)
-        if _max(Y.view(_UINT_OF[dtype]), axis=None) > _BITS_OF_ONE[dtype]:
-            _check_unit_interval(Y, loss, name)
-        if loss is LOSSES["cce"]:
-            sums = _sum(Y, axis=0)
-            tol = float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out)
-            worst = int(np.argmax(np.abs(sums - 1.0)))
-            if abs(float(sums[worst]) - 1.0) > tol:
-                raise ValueError(
-                    f"cce targets {name} must be one-hot or probability columns summing to 1; "
-                    f"column {worst} sums to {float(sums[worst]):g} (use fnnet.one_hot(labels, k) for labels)"
-                )
-    return Y
-
-
-_UINT_OF = {np.dtype(np.float32): np.dtype(np.uint32), np.dtype(np.float64): np.dtype(np.uint64)}
-_BITS_OF_ONE = {dtype: np.array(1.0, dtype=dtype).view(uint)[()] for dtype, uint in _UINT_OF.items()}
-
-
-def _check_unit_interval(Y: np.ndarray, loss: Loss, name: str) -> None:
-    """Raise unless every entry of ``Y`` lies in ``[0, 1]`` (NaN and inf are named as such)."""
-    lo, hi = float(_min(Y, axis=None)), float(_max(Y, axis=None))  # NaN propagates
-    if not (lo >= 0.0 and hi <= 1.0):
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise_not_finite(Y, name)
-        raise ValueError(f"{loss.name} targets {name} must lie in [0, 1]; got values in [{lo:g}, {hi:g}]")
-
-
-def _check_outputs(AL: np.ndarray, loss: Loss) -> None:
-    if loss.probabilities:
-        lo, hi = float(_min(AL, axis=None)), float(_max(AL, axis=None))
-        if lo < 0.0 or hi > 1.0:
-            raise ValueError(
-                f"{loss.name} needs outputs in [0, 1] (a sigmoid or softmax output layer); "
-                f"got outputs in [{lo:g}, {hi:g}]"
-            )
+    """``loss.check_targets(Y, shape, dtype, name)``: targets validated and cast to ``dtype``."""
+    return loss.check_targets(Y, shape, dtype, name)
 
 
 def cost(AL, Y, loss: Union[str, Loss]) -> float:
@@ -204,7 +269,7 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
         Network outputs, one example per column.
     Y : array_like, shape (n_L, m)
         Targets (ints are fine).
-    loss : {"mse", "bce", "cce"}
+    loss : {"mse", "bce", "cce"} or Loss
 
     Returns
     -------
@@ -220,23 +285,10 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
     AL = np.asarray(AL)
     dtype = AL.dtype if AL.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     AL = as_matrix(AL, "AL", dtype)
-    Y = check_targets(Y, AL.shape, dtype, loss)
-    _check_outputs(AL, loss)
+    Y = loss.check_targets(Y, AL.shape, dtype)
+    loss.check_outputs(AL)
     return loss.cost(AL, Y)
 
 
-def output_delta(activation: _act.Activation, loss: Loss, AL: np.ndarray, Y: np.ndarray,
-                 ZL: Optional[np.ndarray] = None, *, fused: bool = True,
-                 inv_m: Optional[np.ndarray] = None) -> np.ndarray:
-    """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array.
-
-    ``fused=False`` forces the general chain rule ``g'(Z_L) * dJ/dA_L`` even for the three
-    pairs whose delta is ``(A - Y) / m`` (tests compare both paths). ``inv_m``: ``1/m`` as a
-    0-d array of ``AL``'s dtype, if the caller keeps one (a Python float is slower to apply).
-    """
-    if fused and (activation, loss) in _FUSED:
-        dZ = AL - Y
-        dZ *= 1.0 / AL.shape[1] if inv_m is None else inv_m
-        return dZ
-    _check_outputs(AL, loss)
-    return activation.delta_(loss.gradient(AL, Y), ZL, AL)
+#: The natural output activation of each built-in loss, by name (derived from the records).
+NATURAL_OUTPUT: Dict[str, str] = {name: loss.natural_output.name for name, loss in LOSSES.items()}

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence, Union
 
 import numpy as np
 
-from ._validation import _all, format_shape, as_matrix, check_count
+from ._validation import format_shape, as_matrix, check_count
 from .activations import Activation
 from .network import forward
 
@@ -96,8 +96,8 @@ def _as_labels(labels: np.ndarray, name: str) -> np.ndarray:
         raise TypeError(f"{name} must hold integers, got dtype {labels.dtype}")
     whole = np.round(labels) == labels            # False for NaN, True for inf
     small = np.abs(labels) < LABEL_LIMIT          # False for NaN and inf
-    if not _all(whole & small, axis=None):
-        if not _all(whole, axis=None):
+    if not (whole & small).all():
+        if not whole.all():
             bad = float(labels[~whole][0])
             raise TypeError(f"{name} must hold integers, got dtype {labels.dtype} with the value {bad!r}")
         bad = float(labels[~small][0])

@@ -28,12 +28,12 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from . import io as _io
-from ._validation import make_rng, _all, as_matrix, check_count, check_like, check_lr, check_nonneg, check_params
+from ._validation import make_rng, as_matrix, check_count, check_like, check_lr, check_nonneg, check_params
 from .activations import Activation, resolve_activations
 from .io import _npz_path
 from .losses import Loss, check_targets, get_loss
 from .metrics import predict, predict_labels
-from .network import backward, forward
+from .network import backward_pass, forward_pass
 from .optim import Optimizer, get_optimizer
 
 __all__ = ["train", "TrainingDiverged"]
@@ -79,7 +79,7 @@ class TrainingDiverged(FloatingPointError):
 
 def _all_finite(params: Mapping[str, np.ndarray]) -> bool:
     for p in params.values():
-        if not _all(np.isfinite(p), axis=None):
+        if not np.isfinite(p).all():
             return False
     return True
 
@@ -289,7 +289,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     if validate:
         X_val = as_matrix(X_val, "X_val", dtype, rows=n_in, what="params['W1'] (layer 1)")
         Y_val = _targets(Y_val, (n_out, X_val.shape[1]), dtype, loss, "Y_val")
-    classify = loss.name in ("bce", "cce")
+    classify = loss.classifies
     val_labels = predict_labels(Y_val) if validate and classify else None
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
@@ -324,11 +324,11 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                 j = min(i + batch_size, m)
                 Xb, Yb = X_epoch[i:j].T, Y_epoch[i:j].T
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    AL, cache = forward(params, Xb, acts)
+                    AL, cache = forward_pass(params, Xb, acts)
                     J = loss_cost(AL, Yb)  # = cost(AL, Yb, loss): Yb is a slice of the checked Y
                     if not math.isfinite(J):
                         raise _diverged(f"the cost is {J}", params, history, epoch, batch, lr)
-                    grads = backward(params, cache, Yb, loss)  # also checks AL's range (bce/cce)
+                    grads, _ = backward_pass(params, cache, Yb, loss)
                     new_params, new_state = update(params, grads, opt_state, **update_kwargs)
                     if not _all_finite(new_params):
                         raise _diverged("a parameter became NaN or inf", params, history, epoch, batch, lr)
@@ -367,12 +367,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
 
 
 def _targets(Y, shape, dtype, loss: Loss, name: str) -> np.ndarray:
-    if np.ndim(Y) == 1 and loss.name in ("cce", "bce"):
-        raise ValueError(
-            f"{name} has shape {np.shape(Y)}, expected (n_L, m) = {shape}: targets are columns; "
-            + ("for class labels use fnnet.one_hot(labels, k)" if loss.name == "cce" else f"use {name}.reshape(1, -1)")
-        )
-    return check_targets(Y, shape, dtype, loss, name=name)
+    return loss.check_targets(Y, shape, dtype, name)
 
 
 def _optimizer_options(options, opt: Optimizer) -> dict:

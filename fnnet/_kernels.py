@@ -1,0 +1,36 @@
+"""The few operations of the network's math where speed needs mechanism, each behind a name.
+
+``network.py`` calls these and reads as the equations; why each mechanism is here is said in
+a line, and what it buys is measured in ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: From this many multiply-adds, a product whose output ``(n, m)`` has fewer rows than columns is
+#: computed as ``(B^T A^T)^T``: OpenBLAS runs that orientation faster (see benchmarks/RESULTS.md).
+TRANSPOSE_FROM = 1 << 20
+
+
+def product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """The matrix product ``A @ B`` of 2-D arrays, ``(n, k) @ (k, m) -> (n, m)``.
+
+    A wide output (``n < m``, large) is computed as ``(B.T @ A.T).T``: the same product to
+    round-off, stored column by column (Fortran order).
+    """
+    n, k = A.shape
+    m = B.shape[1]
+    if n < m and n * k * m >= TRANSPOSE_FROM:
+        return (B.T @ A.T).T
+    return A @ B
+
+
+def row_sums(dZ: np.ndarray) -> np.ndarray:
+    """``sum(dZ, axis=1, keepdims=True)``, shape ``(n, 1)``: the bias gradient."""
+    return np.sum(dZ, axis=1, keepdims=True)
+
+
+def all_finite(X: np.ndarray) -> bool:
+    """Whether every entry of ``X`` is finite (no NaN, no inf)."""
+    return bool(np.isfinite(X).all())

@@ -1,0 +1,34 @@
+"""Every docstring example in fnnet runs and prints what it shows (the doctests of each module)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import fnnet
+
+MODULES = sorted(info.name for info in pkgutil.iter_modules(fnnet.__path__, "fnnet.")
+                 if info.name != "fnnet.__main__")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples that save files write here
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = [t for t in finder.find(module, name) if t.examples]  # in the module's globals, as --doctest-modules
+    for test in tests:
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples in {name} failed (see above)"
+
+
+def test_the_package_has_docstring_examples():
+    """The examples above are really found: a module without any would pass vacuously."""
+    finder = doctest.DocTestFinder()
+    count = sum(len(t.examples) for name in MODULES for t in finder.find(importlib.import_module(name)))
+    assert count >= 20, count
