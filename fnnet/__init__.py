@@ -19,7 +19,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import network as _network
 from . import optim as _optim
-from . import train as _train
+from . import training as _training
 from .activations import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403
@@ -28,12 +28,12 @@ from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
-from .train import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _data, _gradcheck, _io, _losses, _metrics, _network, _optim, _train)
+    for module in (_activations, _data, _gradcheck, _io, _losses, _metrics, _network, _optim, _training)
     for name in module.__all__
 )

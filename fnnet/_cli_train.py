@@ -26,7 +26,7 @@ from .losses import LOSSES, NATURAL_OUTPUT, cost
 from .metrics import accuracy, one_hot, predict, predict_labels
 from .network import INIT_SCHEMES, init_params
 from .optim import OPTIMIZERS
-from .train import TrainingDiverged, train
+from .training import TrainingDiverged, train
 
 PLOT_HINT = "pip install 'fnnet[plot]' (from a checkout: pip install -e \".[plot]\")"
 

@@ -115,25 +115,33 @@ class Activation:
         """Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it."""
         return self.from_output is None and self.jacobian_product is None
 
-    def apply(self, Z: np.ndarray) -> np.ndarray:
-        """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be)."""
+    def apply(self, Z: np.ndarray, layer: Optional[int] = None) -> np.ndarray:
+        """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be).
+
+        ``layer`` is only for the message when the shape is wrong.
+        """
         A = np.asarray(self.function(Z))
         if A.shape != Z.shape:
-            raise ValueError(f"activation {self.name!r} returned shape {A.shape} for input of shape {Z.shape}; "
-                             "it must be element-wise")
+            where = f" of layer {layer}" if layer is not None else ""
+            raise ValueError(f"activation {self.name!r}{where} returned shape {A.shape} for input of shape "
+                             f"{Z.shape}; it must be element-wise")
         return A.astype(Z.dtype, copy=False)
 
-    def backprop(self, dA: np.ndarray, A: np.ndarray, Z: Optional[np.ndarray] = None) -> np.ndarray:
+    def backprop(self, dA: np.ndarray, A: np.ndarray, Z: Optional[np.ndarray] = None,
+                 layer: Optional[int] = None) -> np.ndarray:
         """``dZ = g'(Z) * dA`` (or the Jacobian product), shape ``(n, m)`` like ``dA``.
 
-        ``A`` is the layer's output, ``Z`` its input (needed only when ``needs_z``).
+        ``A`` is the layer's output, ``Z`` its input (needed only when ``needs_z``); ``layer``
+        is only for the message when a derivative has the wrong shape.
         """
         if self.jacobian_product is not None:
             return self.jacobian_product(dA, A)
         slope = self.from_output(A) if self.from_output is not None else self.derivative(Z)
-        if np.shape(slope) != dA.shape:
-            raise ValueError(f"the derivative of activation {self.name!r} returned shape {np.shape(slope)} "
-                             f"for input of shape {dA.shape}; it must be element-wise (the same shape)")
+        if np.shape(slope) != dA.shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
+            where = f" of layer {layer}" if layer is not None else ""
+            raise ValueError(f"the derivative of activation {self.name!r}{where} returned shape "
+                             f"{np.shape(slope)} for input of shape {dA.shape}; it must be element-wise "
+                             "(the same shape)")
         return slope * dA
 
     def crosses_kink(self, z: np.ndarray, zn: np.ndarray) -> np.ndarray:

@@ -224,9 +224,12 @@ def load_checkpoint(path) -> Tuple[Dict[str, np.ndarray], Dict[str, Any], Dict[s
 # --------------------------------------------------------------------------- writing
 
 
-def _npz_path(path) -> str:
+def npz_path(path) -> str:
     path = os.fsdecode(os.fspath(path))
     return path if path.endswith(".npz") else path + ".npz"
+
+
+_npz_path = npz_path
 
 
 def _json_default(value):

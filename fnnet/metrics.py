@@ -67,10 +67,14 @@ def predict_labels(AL) -> np.ndarray:
     array([1, 0])
     """
     AL = np.asarray(AL)
-    AL = as_matrix(AL, "AL", AL.dtype if AL.dtype.kind == "f" else np.dtype(np.float64))
-    if AL.shape[0] == 1:
-        return (AL[0] >= 0.5).astype(np.int64)
-    return np.argmax(AL, axis=0).astype(np.int64)
+    return labels_of(as_matrix(AL, "AL", AL.dtype if AL.dtype.kind == "f" else np.dtype(np.float64)))
+
+
+def labels_of(A: np.ndarray) -> np.ndarray:
+    """:func:`predict_labels` of a validated 2-D float array ``A`` (k, m): the labels rule, once."""
+    if A.shape[0] == 1:
+        return (A[0] >= 0.5).astype(np.int64)
+    return np.argmax(A, axis=0).astype(np.int64)
 
 
 #: Float labels must be whole numbers below this in magnitude (exact in float64, safe to cast to int64).

@@ -150,7 +150,7 @@ def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence
             Z = product(params[f"W{layer}"], A) + params[f"b{layer}"]  # Z = W A + b
             if not all_finite(Z):  # before g can squash an inf (tanh(inf) = 1)
                 _explain_nonfinite(params, cache, layer, Z)
-            A = g.apply(Z)                                             # A = g(Z)
+            A = g.apply(Z, layer)                                      # A = g(Z)
             cache[f"A{layer}"] = A
             if g.needs_z:
                 cache[f"Z{layer}"] = Z
@@ -262,5 +262,5 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
                 dA = product(params[f"W{layer}"].T, dZ)               # dA_prev = W^T dZ
             if layer > 1:
                 g = acts[layer - 2]
-                dZ = g.backprop(dA, A_prev, cache.get(f"Z{layer - 1}"))  # dZ = g'(Z) * dA
+                dZ = g.backprop(dA, A_prev, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
     return {key: grads[key] for key in params}, (dA if wrt_input else None)

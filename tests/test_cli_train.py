@@ -180,8 +180,8 @@ def test_bad_option_is_a_usage_error(capsys):
 
 
 def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
-    train_module = sys.modules["fnnet.train"]
-    real, calls = train_module.backward, []
+    import fnnet.training as train_module
+    real, calls = train_module.backward_pass, []
 
     def backward(*args):
         calls.append(1)
@@ -189,7 +189,7 @@ def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(train_module, "backward", backward)
+    monkeypatch.setattr(train_module, "backward_pass", backward)
     path = tmp_path / "partial.npz"
     code, out, err = _train(capsys, "--save", str(path))
     assert code == 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
 import fnnet
 
-MODULES = sorted(info.name for info in pkgutil.iter_modules(fnnet.__path__, "fnnet.")
-                 if info.name != "fnnet.__main__")
+PACKAGE_DIR = str(Path(fnnet.__file__).parent)  # this checkout's modules, whatever else is on the path
+MODULES = sorted(info.name for info in pkgutil.iter_modules([PACKAGE_DIR], "fnnet.") if info.name != "fnnet.__main__")
 
 
 @pytest.mark.parametrize("name", MODULES)

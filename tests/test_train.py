@@ -8,7 +8,7 @@ import pytest
 
 import fnnet
 
-train_module = sys.modules["fnnet.train"]  # fnnet.train is the function
+import fnnet.training as train_module  # fnnet.train is the function
 
 ACTS = ["relu", "softmax"]
 
@@ -63,14 +63,14 @@ class _Recorder:
 
     def __init__(self, monkeypatch):
         self.batches, self.contiguous = [], []
-        real = train_module.forward
+        real = train_module.forward_pass
 
         def forward(params, X, activations):
             self.contiguous.append(X.flags.f_contiguous)
             self.batches.append(X.copy())  # train reuses its epoch buffer
             return real(params, X, activations)
 
-        monkeypatch.setattr(train_module, "forward", forward)
+        monkeypatch.setattr(train_module, "forward_pass", forward)
 
 
 def test_batches_cover_every_example_once_per_epoch_last_short_batch_kept(monkeypatch):
@@ -177,7 +177,7 @@ def test_keyboard_interrupt_between_epochs_returns_params_and_history(spiral, ca
 
 def test_keyboard_interrupt_mid_epoch_returns_last_step(spiral, monkeypatch):
     calls = []
-    real = train_module.backward
+    real = train_module.backward_pass
 
     def backward(params, cache, Y, loss):
         calls.append(params)
@@ -185,7 +185,7 @@ def test_keyboard_interrupt_mid_epoch_returns_last_step(spiral, monkeypatch):
             raise KeyboardInterrupt
         return real(params, cache, Y, loss)
 
-    monkeypatch.setattr(train_module, "backward", backward)
+    monkeypatch.setattr(train_module, "backward_pass", backward)
     params, history = _run(spiral, epochs=5)
     assert history["interrupted"] is True and len(history["cost"]) == 1
     _assert_same(params, calls[-1])   # the params of the last completed step
@@ -215,6 +215,19 @@ def test_verbose_1_prints_once_the_run_is_long(spiral, capsys, monkeypatch):
     assert [line.split()[1] for line in lines] == ["1/3", "3/3"]
 
 
+class _Terminal:
+    """A stderr that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
 class _FakeTqdm:
     made = []
 
@@ -236,7 +249,7 @@ def test_tqdm_bar_when_installed_and_a_terminal(spiral, capsys, monkeypatch):
     fake = type(sys)("tqdm")
     fake.tqdm = _FakeTqdm
     monkeypatch.setitem(sys.modules, "tqdm", fake)
-    monkeypatch.setattr(train_module, "_isatty", lambda stream: True)
+    monkeypatch.setattr(sys, "stderr", _Terminal())
     _FakeTqdm.made.clear()
     _run(spiral, epochs=4, verbose=1)
     (bar,) = _FakeTqdm.made
@@ -306,7 +319,7 @@ def test_regression_validation_targets_named_Y_val():
 
 def test_optimizer_options_are_checked_before_training(spiral, monkeypatch):
     calls = []
-    monkeypatch.setattr(train_module, "forward", lambda *a: calls.append(a))
+    monkeypatch.setattr(train_module, "forward_pass", lambda *a: calls.append(a))
     with pytest.raises(TypeError, match="cannot take"):
         _run(spiral, optimizer_options={"beta": 0.5})   # adam has beta1/beta2, not beta
     assert calls == []
@@ -416,7 +429,7 @@ def test_resume_without_a_checkpoint_file_starts_afresh(spiral, tmp_path):
 def test_resume_with_another_optimizer_is_refused(spiral, tmp_path):
     path = tmp_path / "run.ckpt"
     _run(spiral, epochs=1, checkpoint=path, optimizer="adam")
-    with pytest.raises(ValueError, match="written by optimizer 'adam', not 'sgd'"):
+    with pytest.raises(ValueError, match=r"another configuration.*\n  optimizer: checkpoint 'adam', this run 'sgd'"):
         _run(spiral, epochs=2, checkpoint=path, resume=True, optimizer="sgd")
 
 
@@ -460,3 +473,73 @@ def test_train_with_a_custom_activation_matches_the_hand_written_loop():
     for key in params:
         np.testing.assert_allclose(trained[key], params[key], rtol=1e-12, atol=1e-15)
     assert history["cost"][-1] < history["cost"][0]
+
+
+# --- fnnet.batches -------------------------------------------------------------------------
+def test_batches_shuffle_once_and_keep_the_last_short_batch():
+    X = np.vstack([np.arange(7.0), -np.arange(7.0)])  # column j names example j
+    Y = np.arange(7.0).reshape(1, 7)
+    got = list(fnnet.batches(X, Y, 3, np.random.default_rng(0)))
+    assert [(Xb.shape, Yb.shape) for Xb, Yb in got] == [((2, 3), (1, 3)), ((2, 3), (1, 3)), ((2, 1), (1, 1))]
+    order = np.concatenate([Xb[0] for Xb, _ in got])
+    np.testing.assert_array_equal(order, np.random.default_rng(0).permutation(7))  # one permutation a call
+    for Xb, Yb in got:
+        np.testing.assert_array_equal(Xb[1], -Xb[0])   # whole columns move together
+        np.testing.assert_array_equal(Yb[0], Xb[0])    # and X with Y
+        assert Xb.flags.f_contiguous and Yb.flags.f_contiguous
+    again = [Xb for Xb, _ in fnnet.batches(X, Y, 3, np.random.default_rng(0))]
+    assert all(np.array_equal(a, b) for a, (b, _) in zip(again, got))
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((np.ones((2, 5)), np.ones((1, 4)), 2), ValueError, "X has 5 examples \\(columns\\) but Y has 4"),
+    ((np.ones((2, 5)), np.ones((1, 5)), 0), ValueError, "batch_size must be an int >= 1, got 0"),
+    ((np.ones(5), np.ones((1, 5)), 2), ValueError, "X must be 2-D"),
+], ids=["examples", "batch-size", "1-d"])
+def test_batches_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        list(fnnet.batches(*args, np.random.default_rng(0)))
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        list(fnnet.batches(np.ones((2, 5)), np.ones((1, 5)), 2, 0))
+
+
+def test_the_training_module_is_not_shadowed_by_the_function():
+    import fnnet.training
+    assert callable(fnnet.train) and fnnet.train is fnnet.training.train
+    assert fnnet.batches is fnnet.training.batches
+
+
+# --- resume refuses another configuration ---------------------------------------------------
+def _readme_run(tmp_path, **changes):
+    """The README's training example (moons, relu, bce), resumable."""
+    X, y = fnnet.two_moons(200, noise=0.1, seed=0)
+    Y = y.reshape(1, -1)
+    options = dict(activations=["relu", "relu", "sigmoid"], loss="bce", epochs=2, batch_size=32, lr=0.01,
+                   optimizer="adam", seed=0, verbose=0)
+    options.update(changes)
+    params = fnnet.init_params([2, 16, 16, 1], seed=0)
+    acts, loss = options.pop("activations"), options.pop("loss")
+    return fnnet.train(params, options.pop("X", X), Y, acts, loss, checkpoint=tmp_path / "run.npz", resume=True,
+                       **options)
+
+
+@pytest.mark.parametrize("change, difference", [
+    ({"activations": ["tanh", "tanh", "sigmoid"]},
+     r"activations: checkpoint \['relu', 'relu', 'sigmoid'\], this run \['tanh', 'tanh', 'sigmoid'\]"),
+    ({"lr": 0.5}, r"lr: checkpoint 0.01, this run 0.5"),
+    ({"batch_size": 16}, r"batch_size: checkpoint 32, this run 16"),
+    ({"seed": 1}, r"seed: checkpoint 0, this run 1"),
+    ({"optimizer_options": {"beta1": 0.8}}, r"optimizer_options: checkpoint \{\}, this run \{'beta1': 0.8\}"),
+    ({"X": fnnet.two_moons(200, noise=0.1, seed=1)[0]}, r"data: checkpoint \{.*'hash'"),
+], ids=["activations", "lr", "batch-size", "seed", "options", "data"])
+def test_resume_with_another_configuration_is_refused_listing_each_difference(tmp_path, change, difference):
+    _readme_run(tmp_path)
+    with pytest.raises(ValueError, match=r"written by a run of another configuration(.|\n)*" + difference):
+        _readme_run(tmp_path, epochs=4, **change)
+
+
+def test_resume_says_where_it_resumed_from(tmp_path, capsys):
+    _readme_run(tmp_path)
+    _, history = _readme_run(tmp_path, epochs=3, verbose=1)
+    assert len(history["cost"]) == 3
+    assert f"resumed from epoch 2 of {tmp_path / 'run.npz'}" in capsys.readouterr().err

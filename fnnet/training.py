@@ -1,0 +1,451 @@
+"""The training loop: shuffled mini-batches through ``forward``, ``backward`` and an optimizer.
+
+The loop :func:`train` runs, written with the public functions::
+
+    rng = np.random.default_rng(seed)
+    state = init(params)
+    for epoch in range(1, epochs + 1):
+        for Xb, Yb in fnnet.batches(X, Y, batch_size, rng):
+            AL, cache = fnnet.forward(params, Xb, activations)
+            grads = fnnet.backward(params, cache, Yb, loss)
+            params, state = update(params, grads, state, lr=lr)
+
+``train`` validates everything once, before the first epoch, then runs per batch the same
+unchecked ``forward_pass``/``backward_pass`` that ``forward`` and ``backward`` run after their
+checks. Around the loop it keeps the history, checkpoints, progress, Ctrl-C and divergence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import os
+import sys
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import io as _io
+from ._progress import Progress
+from ._validation import as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, make_rng
+from .activations import Activation, resolve_activations
+from .losses import Loss, get_loss
+from .metrics import labels_of
+from .network import backward_pass, forward_pass
+from .optim import Optimizer, get_optimizer
+
+__all__ = ["train", "batches", "TrainingDiverged"]
+
+Params = Dict[str, np.ndarray]
+
+#: With ``verbose=1``, progress lines start once training has run this many seconds ...
+QUIET_SECONDS = 2.0
+#: ... and then come at most once per this many seconds (and at the last epoch).
+LINE_SECONDS = 1.0
+
+
+class TrainingDiverged(FloatingPointError):
+    """The cost or the parameters stopped being finite; nothing computed so far is lost.
+
+    Raised by :func:`train` (a ``FloatingPointError``, so ``except FloatingPointError`` catches it).
+
+    Parameters
+    ----------
+    message : str
+        Where it happened and what to try (a lower learning rate).
+    params : dict of ndarray
+        The last parameters that were all finite (before the failing step): ``W{l}`` of shape
+        ``(n_l, n_{l-1})``, ``b{l}`` of shape ``(n_l, 1)``, in the training dtype.
+    history : dict of lists
+        The per-epoch history of the completed epochs (as :func:`train` returns it).
+    epoch, batch : int
+        Where it happened (both counted from 1).
+
+    Attributes
+    ----------
+    params, history, epoch, batch
+        The arguments above, unchanged.
+    """
+
+    def __init__(self, message: str, params: Params, history: dict, epoch: int, batch: int) -> None:
+        super().__init__(message)
+        self.params = params
+        self.history = history
+        self.epoch = epoch
+        self.batch = batch
+
+
+def batches(X, Y, batch_size: int, rng: np.random.Generator) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+    """One epoch of shuffled mini-batches, each one contiguous block of memory.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n0, m)
+        Inputs, one example per column.
+    Y : ndarray, shape (n_L, m)
+        Targets, one example per column.
+    batch_size : int
+        Examples per batch; the last batch holds the ``m % batch_size`` left over (if any).
+    rng : numpy.random.Generator
+        Draws the epoch's order (one ``rng.permutation(m)``).
+
+    Yields
+    ------
+    Xb : ndarray, shape (n0, b)
+    Yb : ndarray, shape (n_L, b)
+        The columns of the shuffled data, ``b = batch_size`` (less for the last batch);
+        Fortran-ordered, so that BLAS reads them without a copy.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> X, Y = np.arange(10.0).reshape(2, 5), np.arange(5.0).reshape(1, 5)
+    >>> [Xb.shape for Xb, Yb in fnnet.batches(X, Y, 2, np.random.default_rng(0))]
+    [(2, 2), (2, 2), (2, 1)]
+    """
+    X, Y = as_matrix(X, "X", np.asarray(X).dtype), as_matrix(Y, "Y", np.asarray(Y).dtype)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} examples (columns) but Y has {Y.shape[1]}")
+    batch_size = check_count(batch_size, "batch_size")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    yield from _batches_of_rows(np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), batch_size, rng)
+
+
+def _batches_of_rows(XT: np.ndarray, YT: np.ndarray, batch_size: int, rng: np.random.Generator):
+    """:func:`batches` of data stored as C-ordered rows, one example a row: a shuffled copy
+    of the rows, so that rows ``i:j`` are one block of memory, yielded transposed."""
+    order = rng.permutation(XT.shape[0])
+    XT, YT = XT[order], YT[order]
+    for i in range(0, XT.shape[0], batch_size):
+        yield XT[i:i + batch_size].T, YT[i:i + batch_size].T
+
+
+def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
+          loss: Union[str, Loss], *, epochs: int, batch_size: int, lr: float,
+          optimizer="sgd", seed: Optional[int] = None, X_val=None, Y_val=None,
+          weight_decay: float = 0.0, optimizer_options: Optional[Mapping] = None,
+          checkpoint: Optional[Union[str, os.PathLike]] = None, resume: bool = False,
+          verbose: int = 1, log_every: Optional[int] = None,
+          callback: Optional[Callable[[int, Params, dict], None]] = None) -> Tuple[Params, dict]:
+    """Train with shuffled mini-batches; return the new params and a per-epoch history.
+
+    Parameters
+    ----------
+    params : dict
+        Initial ``W1, b1, ..., WL, bL`` (never modified; float32 or float64 decides the dtype).
+    X : array_like, shape (n0, m)
+        Training inputs, one example per column.
+    Y : array_like, shape (n_L, m)
+        Targets as the loss wants them (``fnnet.one_hot(labels, k)`` for ``cce``).
+    activations : sequence of str or Activation, length L
+    loss : {"mse", "bce", "cce"} or Loss
+    epochs : int
+        Total number of passes over the data (with ``resume``, counted from the first run).
+    batch_size : int
+        Examples per batch (``m`` or more: full-batch). The last, shorter batch of an epoch is
+        used, not dropped.
+    lr : float
+        Learning rate.
+    optimizer : str or (init, update) pair, default "sgd"
+        A name in ``fnnet.OPTIMIZERS``, or a pair of your own: ``state = init(params)`` and
+        ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``, which
+        also gets ``weight_decay=`` when it is non-zero.
+    seed : int, optional
+        Seeds ``numpy.random.default_rng`` for the shuffles: same seed, same result, bit for
+        bit (on the same machine and BLAS kernel).
+    X_val, Y_val : array_like, shapes (n0, m_val) and (n_L, m_val), optional
+        Validation data, evaluated after every epoch.
+    weight_decay : float, default 0.0
+        L2 coefficient on the weights (not the biases), passed to the optimizer.
+    optimizer_options : dict, optional
+        More keyword arguments for the update, e.g. ``{"beta": 0.95}``; checked against the
+        update's signature before training (not ``lr``/``weight_decay``, train's own arguments).
+    checkpoint : path, optional
+        Written after every epoch (atomically): params, optimizer state, epoch, history, the
+        random generator's state and the run's configuration.
+    resume : bool, default False
+        Continue from ``checkpoint`` if that file exists (its params replace ``params``), so
+        the run ends bit-identical to one never interrupted; start afresh if it does not. A
+        checkpoint of another configuration (layer sizes, activations, loss, optimizer and its
+        options, lr, batch size, weight decay, seed, training data) is refused, each
+        difference listed.
+    verbose : int, default 1
+        0: silent. 1: progress lines on stderr once the run has taken more than
+        ``QUIET_SECONDS`` (short runs print nothing), then at most one per ``LINE_SECONDS``,
+        and one for the last epoch; a tqdm bar instead when tqdm is installed and stderr is a
+        terminal. 2: a line every epoch.
+    log_every : int, optional
+        With ``verbose > 0``: a line every ``log_every`` epochs (and the first and last) instead.
+    callback : callable, optional
+        ``callback(epoch, params, history)`` after every epoch.
+
+    Returns
+    -------
+    params : dict
+        The trained parameters, new arrays, same keys, shapes and dtype.
+    history : dict of lists
+        One float per epoch: ``"cost"``, the mean over the epoch's batches of each batch's
+        cost (computed before that batch's update), weighted by batch size; for classifying
+        losses (``bce``, ``cce``) also ``"accuracy"``, measured the same way on the batches;
+        with validation data ``"val_cost"`` (and ``"val_accuracy"``) of the params at the end
+        of the epoch. After Ctrl-C, ``history["interrupted"] = True``.
+
+        Accuracy is that of :func:`fnnet.predict_labels`: ``a >= 0.5`` for one output unit,
+        the row of the largest output for several. For ``bce`` with several output units
+        (multi-label targets) that compares the most likely label only: compute your own
+        metric from ``fnnet.predict`` there.
+
+    Raises
+    ------
+    TrainingDiverged
+        When a cost or a parameter becomes NaN or inf; it carries ``.params`` (the last finite
+        ones) and ``.history``.
+    TypeError, ValueError
+        Before any arithmetic, for a bad argument (named in the message), or a checkpoint to
+        resume from that was written by another configuration.
+
+    Notes
+    -----
+    Ctrl-C (``KeyboardInterrupt``) during training returns the params of the last completed
+    step and the history of the completed epochs instead of raising.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]]); Y = np.array([[0, 1, 1, 0]])
+    >>> params = fnnet.init_params([2, 8, 1], seed=0)
+    >>> params, history = fnnet.train(params, X, Y, ["tanh", "sigmoid"], "bce", epochs=300,
+    ...                               batch_size=4, lr=0.05, optimizer="adam", seed=0)
+    >>> history["accuracy"][-1]
+    1.0
+    """
+    run = _Run(params, X, Y, activations, loss, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+               seed=seed, X_val=X_val, Y_val=Y_val, weight_decay=weight_decay, optimizer_options=optimizer_options,
+               checkpoint=checkpoint, resume=resume, verbose=verbose, log_every=log_every, callback=callback)
+    state = run.start(params)
+    progress = run.progress(state.epoch)
+    try:
+        for epoch in range(state.epoch + 1, run.epochs + 1):
+            cost = correct = 0.0
+            for batch, (Xb, Yb) in enumerate(_batches_of_rows(run.XT, run.YT, run.batch_size, state.rng), start=1):
+                AL, cache = forward_pass(state.params, Xb, run.acts)
+                J = run.loss.cost(AL, Yb)
+                grads, _ = backward_pass(state.params, cache, Yb, run.loss)
+                state.step(run, grads, epoch, batch, J)
+                cost += J * Xb.shape[1]
+                correct += run.correct(AL, Yb)
+            run.record_epoch(state, epoch, cost, correct)
+            progress.update(1, _metrics_text(state.history))
+            if run.callback is not None:
+                run.callback(epoch, state.params, state.history)
+    except KeyboardInterrupt:
+        run.interrupted(state)
+    finally:
+        progress.close()
+    return state.params, state.history
+
+
+class _State:
+    """What a run has made so far, updated after every step, so Ctrl-C loses none of it."""
+
+    def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
+                 rng: np.random.Generator) -> None:
+        self.params, self.opt_state, self.history, self.epoch, self.rng = params, opt_state, history, epoch, rng
+
+    def step(self, run: "_Run", grads: Params, epoch: int, batch: int, J: float) -> None:
+        """One optimizer step, unless the cost or the new params are no longer finite."""
+        if not math.isfinite(J):
+            raise run.diverged(f"the cost is {J}", self, epoch, batch)
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, opt_state = run.update(self.params, grads, self.opt_state, **run.update_kwargs)
+        if not all(np.isfinite(p).all() for p in params.values()):
+            raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
+        self.params, self.opt_state = params, opt_state
+
+
+class _Run:
+    """A training run's arguments, each validated once, and what it does around the loop."""
+
+    def __init__(self, params, X, Y, activations, loss, *, epochs, batch_size, lr, optimizer, seed, X_val, Y_val,
+                 weight_decay, optimizer_options, checkpoint, resume, verbose, log_every, callback) -> None:
+        L, dtype = check_params(params)
+        self.acts = resolve_activations(activations, L)
+        self.loss = get_loss(loss)
+        self.opt = get_optimizer(optimizer)
+        self.epochs = check_count(epochs, "epochs")
+        self.batch_size = check_count(batch_size, "batch_size")
+        self.lr = check_lr(lr)
+        weight_decay = check_nonneg(weight_decay, "weight_decay")
+        # weight_decay only when used, so a user's own (init, update) pair need not take it
+        self.update_kwargs = dict(_optimizer_options(optimizer_options), lr=self.lr)
+        if weight_decay:
+            self.update_kwargs["weight_decay"] = weight_decay
+        _check_update_signature(self.opt, self.update_kwargs)
+        self.update = self.opt.update
+        self.seed, self.rng = seed, make_rng(seed, None)
+        if not isinstance(verbose, (int, np.integer)) or isinstance(verbose, bool):
+            raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
+        self.verbose = int(verbose)
+        self.log_every = None if log_every is None else check_count(log_every, "log_every")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable(epoch, params, history), got {type(callback).__name__}")
+        self.callback = callback
+        n_in, n_out = params["W1"].shape[1], params[f"W{L}"].shape[0]
+        self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
+        self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
+        self.XT, self.YT = np.ascontiguousarray(self.X.T), np.ascontiguousarray(self.Y.T)  # made once
+        if (X_val is None) != (Y_val is None):
+            raise ValueError("give both X_val and Y_val, or neither")
+        self.validate = X_val is not None
+        if self.validate:
+            self.X_val = as_matrix(X_val, "X_val", dtype, rows=n_in, what="params['W1'] (layer 1)")
+            self.Y_val = self.loss.check_targets(Y_val, (n_out, self.X_val.shape[1]), dtype, "Y_val")
+        if resume and checkpoint is None:
+            raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
+        self.checkpoint, self.resume = checkpoint, resume
+        self.opt_name = optimizer if isinstance(optimizer, str) else None
+        self.config = self._config(params, optimizer_options, weight_decay)
+
+    def _config(self, params: Mapping, optimizer_options, weight_decay: float) -> dict:
+        """What a checkpoint records of the run, and a resumed run must share (JSON values)."""
+        L = len(self.acts)
+        data = hashlib.blake2b(digest_size=16)
+        for arr in (self.X, self.Y):
+            data.update(np.ascontiguousarray(arr).tobytes())
+        return {
+            "layer_sizes": [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)],
+            "activations": [act.name for act in self.acts],
+            "loss": self.loss.name,
+            "optimizer": self.opt_name if self.opt_name is not None else repr(self.opt.update),
+            "optimizer_options": {k: v for k, v in dict(optimizer_options or {}).items()
+                                  if isinstance(v, (bool, int, float, str, type(None)))},
+            "lr": self.lr, "batch_size": self.batch_size, "weight_decay": weight_decay, "seed": self.seed,
+            "data": {"X_shape": list(self.X.shape), "Y_shape": list(self.Y.shape), "dtype": str(self.X.dtype),
+                     "hash": data.hexdigest()},
+        }
+
+    def start(self, params: Mapping) -> _State:
+        """A fresh state, or the checkpoint's when resuming from an existing file."""
+        keys = ["cost"] + (["accuracy"] if self.loss.classifies else [])
+        if self.validate:
+            keys += ["val_cost"] + (["val_accuracy"] if self.loss.classifies else [])
+        if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
+            state = _load(self.checkpoint, params, self.config, keys)
+            if self.verbose > 0:
+                print(f"resumed from epoch {state.epoch} of {os.fspath(self.checkpoint)}", file=sys.stderr, flush=True)
+            return state
+        params = dict(params)
+        return _State(params, self.opt.init(params), {key: [] for key in keys}, 0, self.rng)
+
+    def progress(self, first: int) -> Progress:
+        if self.verbose <= 0:
+            enabled = False
+        else:
+            enabled = True if self.verbose >= 2 or self.log_every is not None else None
+        return Progress(self.epochs, label="epoch", unit="epoch", enabled=enabled, after=QUIET_SECONDS,
+                        every=0.0 if self.verbose >= 2 else LINE_SECONDS, each=self.log_every, first=first,
+                        bar=self.verbose == 1)
+
+    def correct(self, AL: np.ndarray, Yb: np.ndarray) -> int:
+        """How many of the batch's examples are classified right (0 for a regression loss)."""
+        if not self.loss.classifies:
+            return 0
+        return int(np.count_nonzero(labels_of(AL) == labels_of(Yb)))
+
+    def record_epoch(self, state: _State, epoch: int, cost: float, correct: float) -> None:
+        m = self.X.shape[1]
+        state.history["cost"].append(cost / m)
+        if self.loss.classifies:
+            state.history["accuracy"].append(correct / m)
+        if self.validate:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                AL, _ = forward_pass(state.params, self.X_val, self.acts)
+                state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
+            if self.loss.classifies:
+                state.history["val_accuracy"].append(self.correct(AL, self.Y_val) / self.X_val.shape[1])
+        state.epoch = epoch
+        if self.checkpoint is not None:
+            _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
+                                epoch=epoch, optimizer=self.opt_name, history=state.history,
+                                rng_state=state.rng.bit_generator.state, config=self.config)
+
+    def diverged(self, what: str, state: _State, epoch: int, batch: int) -> TrainingDiverged:
+        return TrainingDiverged(
+            f"training diverged in epoch {epoch}, batch {batch}: {what}. Try a lower learning rate "
+            f"(lr={self.lr:g} now, e.g. lr={self.lr / 10:g}); the exception's .params hold the last finite "
+            "parameters and .history the completed epochs",
+            state.params, state.history, epoch, batch)
+
+    def interrupted(self, state: _State) -> None:
+        state.history["interrupted"] = True
+        if self.verbose > 0:
+            print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
+                  + (f"; resume from {os.fspath(self.checkpoint)!r} with resume=True"
+                     if self.checkpoint is not None else ""), file=sys.stderr, flush=True)
+
+
+def _metrics_text(history: dict) -> str:
+    labels = (("cost", "cost"), ("accuracy", "acc"), ("val_cost", "val_cost"), ("val_accuracy", "val_acc"))
+    return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
+
+
+def _optimizer_options(options) -> dict:
+    """``optimizer_options`` as a new dict, without the keys :func:`train` passes itself."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"optimizer_options must be a dict of keyword arguments, got {type(options).__name__}")
+    for key in options:
+        if not isinstance(key, str):
+            raise TypeError(f"optimizer_options keys must be str, got {key!r}")
+        if key in ("lr", "weight_decay"):
+            raise ValueError(f"optimizer_options must not hold {key!r}: pass {key}= to train itself")
+    return dict(options)
+
+
+def _check_update_signature(opt: Optimizer, kwargs: Mapping) -> None:
+    """The update takes ``(params, grads, state, **kwargs)``; checked before any training step."""
+    try:
+        signature = inspect.signature(opt.update)
+    except (TypeError, ValueError):  # a callable without a readable signature: the first step will tell
+        return
+    try:
+        signature.bind(None, None, None, **kwargs)
+    except TypeError as err:
+        options = [name for name, p in list(signature.parameters.items())[3:]
+                   if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in ("lr", "weight_decay")]
+        name = getattr(opt.update, "__name__", None) or getattr(getattr(opt.update, "func", None), "__name__", "")
+        raise TypeError(
+            f"the optimizer's update {name} cannot take the keyword arguments {sorted(kwargs)}: {err}. Its "
+            f"optimizer_options are: {', '.join(options) or 'none'} (train passes lr always and weight_decay "
+            "when it is non-zero)"
+        ) from None
+
+
+def _load(path, params: Mapping, config: dict, history_keys: List[str]) -> _State:
+    """The state a checkpoint holds, refused unless it was written by a run of ``config``."""
+    where = f"checkpoint {os.fspath(path)!r}"
+    saved, state, meta = _io.load_checkpoint(path)
+    for key in ("rng_state", "history", "config"):
+        if key not in meta:
+            raise ValueError(f"{where} has no {key!r} in its metadata: it was not written by fnnet.train "
+                             "(or by a version that did not record it), which cannot resume from it")
+    differences = [f"{key}: checkpoint {meta['config'].get(key)!r}, this run {value!r}"
+                   for key, value in config.items() if meta["config"].get(key) != value]
+    if differences:
+        raise ValueError(f"{where} was written by a run of another configuration; resume with the same one, or "
+                         "start afresh with another checkpoint path. Differences:\n  " + "\n  ".join(differences))
+    check_params(saved, "checkpoint params")
+    check_like(params, saved, f"the params in {where}")
+    saved_keys, keys = set(meta["history"]), set(history_keys)
+    if saved_keys != keys:
+        raise ValueError(
+            f"{where} recorded history {sorted(saved_keys)}, but this run records {sorted(keys)} (missing "
+            f"{sorted(keys - saved_keys)}, unexpected {sorted(saved_keys - keys)}): resume with the same loss and "
+            "with validation data (X_val, Y_val) exactly when the checkpointed run had them")
+    rng = np.random.default_rng()
+    rng.bit_generator.state = meta["rng_state"]
+    history = {key: list(values) for key, values in meta["history"].items()}
+    return _State(dict(saved), state["optimizer"], history, int(state["epoch"]), rng)
