@@ -13,27 +13,30 @@ Each module's ``__all__`` decides what it exports here.
 
 from . import activations as _activations
 from . import data as _data
-from . import gradcheck as _gradcheck
+from . import checking as _checking
 from . import io as _io
 from . import losses as _losses
 from . import metrics as _metrics
 from . import network as _network
 from . import optim as _optim
+from . import regularization as _regularization
 from . import training as _training
 from .activations import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
-from .gradcheck import *  # noqa: F401,F403
+from .checking import *  # noqa: F401,F403
 from .io import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
+from .regularization import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _data, _gradcheck, _io, _losses, _metrics, _network, _optim, _training)
+    for module in (_activations, _checking, _data, _io, _losses, _metrics, _network, _optim, _regularization,
+                   _training)
     for name in module.__all__
 )

@@ -127,16 +127,17 @@ class Activation:
                              f"{Z.shape}; it must be element-wise")
         return A.astype(Z.dtype, copy=False)
 
-    def backprop(self, dA: np.ndarray, A: np.ndarray, Z: Optional[np.ndarray] = None,
+    def backprop(self, dA: np.ndarray, A: Optional[np.ndarray], Z: Optional[np.ndarray] = None,
                  layer: Optional[int] = None) -> np.ndarray:
         """``dZ = g'(Z) * dA`` (or the Jacobian product), shape ``(n, m)`` like ``dA``.
 
-        ``A`` is the layer's output, ``Z`` its input (needed only when ``needs_z``); ``layer``
+        ``A`` is the layer's output ``g(Z)`` (or None: then ``g'`` comes from ``Z``), ``Z`` its
+        input (needed when ``needs_z`` or ``A`` is None); ``layer``
         is only for the message when a derivative has the wrong shape.
         """
         if self.jacobian_product is not None:
             return self.jacobian_product(dA, A)
-        slope = self.from_output(A) if self.from_output is not None else self.derivative(Z)
+        slope = self.from_output(A) if self.from_output is not None and A is not None else self.derivative(Z)
         if np.shape(slope) != dA.shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
             where = f" of layer {layer}" if layer is not None else ""
             raise ValueError(f"the derivative of activation {self.name!r}{where} returned shape "

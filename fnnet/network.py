@@ -21,6 +21,7 @@ from ._kernels import all_finite, product, row_sums
 from ._validation import FLOAT_DTYPES, as_matrix, check_cache, check_count, check_params, make_rng, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
+from .regularization import check_penalty, dropout_mask, keep_probs, penalty_gradient
 
 __all__ = ["init_params", "forward", "backward"]
 
@@ -96,8 +97,9 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
     return params
 
 
-def forward(params: Mapping[str, np.ndarray], X,
-            activations: Sequence[Union[str, Activation]]) -> Tuple[np.ndarray, dict]:
+def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str, Activation]], *,
+            keep_prob: Union[float, Sequence[float]] = 1.0,
+            rng: Optional[np.random.Generator] = None) -> Tuple[np.ndarray, dict]:
     """Run the network on a batch.
 
     Parameters
@@ -110,16 +112,25 @@ def forward(params: Mapping[str, np.ndarray], X,
     activations : sequence of str or Activation, length L
         Per layer: ``"sigmoid"``, ``"relu"``, ``"tanh"``, ``"linear"`` (``"identity"``),
         ``"leaky_relu"``, ``"softmax"`` (output layer only), or a :class:`fnnet.Activation`.
+    keep_prob : float or sequence of float, default 1.0
+        Inverted dropout (training only): each unit of a hidden layer is kept with this
+        probability and the kept ones scaled by ``1 / keep_prob``. One value for every hidden
+        layer, or one per hidden layer (``L - 1``); 1.0 means no dropout. The output layer
+        is never dropped.
+    rng : numpy.random.Generator, optional
+        Draws the dropout masks; required when ``keep_prob < 1``. The same generator state
+        gives the same masks.
 
     Returns
     -------
     AL : ndarray, shape (n_L, m)
         The output, ``cache["A{L}"]`` itself.
     cache : dict
-        ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)`` (a wide layer's may be
-        Fortran-ordered: same values); ``"Z{l}"`` only for layers whose activation needs it
-        (built-ins differentiate from ``A``); ``"activations"``, the resolved tuple, so
-        :func:`backward` needs nothing repeated.
+        ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)``, each layer's output as the
+        next layer sees it (a wide layer's may be Fortran-ordered: same values); ``"Z{l}"``
+        for layers whose activation needs it (custom ones, and dropped-out layers);
+        ``"D{l}"``, the dropout mask ``[u < keep_prob] / keep_prob`` of a dropped-out layer,
+        so :func:`backward` uses exactly those masks; ``"activations"``, the resolved tuple.
 
     Raises
     ------
@@ -137,12 +148,18 @@ def forward(params: Mapping[str, np.ndarray], X,
     L, dtype = check_params(params)
     acts = resolve_activations(activations, L)
     X = as_matrix(X, "X", dtype, rows=params["W1"].shape[1], what="params['W1'] (layer 1)", check_finite=False)
-    return forward_pass(params, X, acts)
+    keep = keep_probs(keep_prob, L)
+    if min(keep) < 1.0 and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"keep_prob < 1 needs rng=numpy.random.Generator to draw the dropout masks, "
+                        f"got {type(rng).__name__}")
+    return forward_pass(params, X, acts, keep, rng)
 
 
-def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation]
+def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation],
+                 keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None
                  ) -> Tuple[np.ndarray, dict]:
-    """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved."""
+    """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
+    ``keep`` the keep probability of each layer (None: no dropout)."""
     cache = {"A0": X, "activations": tuple(acts)}
     A = X
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
@@ -151,8 +168,12 @@ def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence
             if not all_finite(Z):  # before g can squash an inf (tanh(inf) = 1)
                 _explain_nonfinite(params, cache, layer, Z)
             A = g.apply(Z, layer)                                      # A = g(Z)
+            if keep is not None and keep[layer - 1] < 1.0:
+                D = dropout_mask(A.shape, keep[layer - 1], rng, A.dtype)
+                A = A * D                                              # inverted dropout
+                cache[f"D{layer}"] = D
             cache[f"A{layer}"] = A
-            if g.needs_z:
+            if g.needs_z or f"D{layer}" in cache:  # a dropped-out A is no longer g(Z): g' comes from Z
                 cache[f"Z{layer}"] = Z
         if not all_finite(A):
             _explain_nonfinite(params, cache, len(acts))
@@ -180,7 +201,7 @@ def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, layer: 
 
 
 def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[str, Loss], *,
-             wrt_input: bool = False):
+             l2: float = 0.0, l1: float = 0.0, wrt_input: bool = False):
     """Gradients of the cost with respect to every parameter, by backpropagation.
 
     The equations, for ``l = L, ..., 1`` (``*`` is element-wise, ``@`` the matrix product):
@@ -190,9 +211,10 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
         dW{l} = dZ{l} @ A{l-1}.T               (n_l, n_{l-1})
         db{l} = sum(dZ{l}, axis=1, keepdims)   (n_l, 1)
         dA{l-1} = W{l}.T @ dZ{l}               (n_{l-1}, m)
-        dZ{l-1} = g_{l-1}'(Z{l-1}) * dA{l-1}
+        dZ{l-1} = g_{l-1}'(Z{l-1}) * dA{l-1}   (times the dropout mask D{l-1}, if any)
 
-    The ``1/m`` of the cost enters once, in ``dZ{L}``.
+    The ``1/m`` of the cost enters once, in ``dZ{L}``. With a penalty, ``dW{l}`` also gets
+    ``l2 * W{l} + l1 * sign(W{l})`` (see :func:`fnnet.penalty`).
 
     Parameters
     ----------
@@ -203,6 +225,9 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
     Y : array_like, shape (n_L, m)
         Targets; ``bce`` needs values in ``[0, 1]``, ``cce`` columns summing to 1.
     loss : {"mse", "bce", "cce"} or Loss
+    l2, l1 : float, default 0.0
+        The penalty ``(l2 / 2) * sum ||W||^2 + l1 * sum |W|`` on the weights (not the biases)
+        whose gradient is added to each ``dW``; use the same values in :func:`fnnet.cost`.
     wrt_input : bool, default False
         Also return ``dX = dJ/dX = W1^T dZ1``, the gradient with respect to the inputs
         (for saliency maps, adversarial examples, or checking a hand-written ``dA0``).
@@ -235,7 +260,8 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
     Y = loss.check_targets(Y, As[L].shape, dtype)
     if not isinstance(wrt_input, bool):
         raise TypeError(f"wrt_input must be True or False, got {type(wrt_input).__name__}")
-    grads, dX = backward_pass(params, cache, Y, loss, wrt_input=wrt_input)
+    l2, l1 = check_penalty(l2, l1)
+    grads, dX = backward_pass(params, cache, Y, loss, l2=l2, l1=l1, wrt_input=wrt_input)
     for key, g in list(grads.items()) + ([("X", dX)] if wrt_input else []):
         if not all_finite(g):
             raise ValueError(f"the gradient {key!r} overflowed {dtype} (max |A0| = {float(np.abs(As[0]).max()):.3g}): "
@@ -244,7 +270,8 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
 
 
 def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarray, loss: Loss, *,
-                  wrt_input: bool = False) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
+                  l2: float = 0.0, l1: float = 0.0, wrt_input: bool = False
+                  ) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
     """:func:`backward` on validated arguments: ``cache`` from :func:`forward_pass` on ``params``.
 
     Returns ``(grads, dX)``; ``dX`` is None unless ``wrt_input``.
@@ -256,11 +283,17 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
         dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"))  # dZ_L = dJ/dZ_L
         for layer in range(L, 0, -1):
             A_prev = cache[f"A{layer - 1}"]
+            W = params[f"W{layer}"]
             grads[f"W{layer}"] = product(dZ, A_prev.T)                # dW = dZ A_prev^T
+            if l2 or l1:
+                grads[f"W{layer}"] += penalty_gradient(W, l2, l1)     #      + l2 W + l1 sign(W)
             grads[f"b{layer}"] = row_sums(dZ)                         # db = row sums of dZ
             if layer > 1 or wrt_input:
-                dA = product(params[f"W{layer}"].T, dZ)               # dA_prev = W^T dZ
+                dA = product(W.T, dZ)                                 # dA_prev = W^T dZ
             if layer > 1:
-                g = acts[layer - 2]
-                dZ = g.backprop(dA, A_prev, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
+                g, D = acts[layer - 2], cache.get(f"D{layer - 1}")
+                if D is not None:
+                    dA = dA * D                                       # through the dropout mask
+                A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
+                dZ = g.backprop(dA, A_out, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
     return {key: grads[key] for key in params}, (dA if wrt_input else None)
