@@ -19,9 +19,18 @@ and the general chain rule ``dZ = g'(Z) * dJ/dA`` for every other pair. Log loss
 to ``[eps, 1 - eps]`` (``eps`` of the dtype, as scikit-learn does), so they never take
 ``log(0)``; their ``dJ/dA`` is the gradient of that clipped cost (zero where clipped).
 
+With its natural output, a log loss also has a stable form computed from the output layer's
+pre-activation ``Z`` (the logits) rather than from ``A``: for sigmoid + bce
+``sum_k [y_k softplus(-z_k) + (1 - y_k) softplus(z_k)]`` (log-sigmoid), for softmax + cce
+``-sum_k y_k log_softmax(z)_k``. It is the true cross-entropy at any finite logit (the clipped
+form saturates: at a logit of 40 it reads 36.04 instead of 40), and its gradient is exactly
+the fused delta ``(A - Y) / m`` that backward uses. ``fnnet.cost(AL, Y, loss)`` sees only
+``A`` and so computes the clipped form; :meth:`Loss.network_cost` and the gradient checker use
+the stable form for those two pairs and the clipped form for every other pair.
+
 A record (:class:`Loss`) holds the cost, its gradient, the rule its targets must meet, its
-natural output activation (and so the fused delta), whether it classifies, and the exact cost
-change the gradient checker uses.
+natural output activation (and so the fused delta), the stable cost from the logits for that
+pair, whether it classifies, and the exact cost changes the gradient checker uses.
 """
 
 from __future__ import annotations
@@ -65,6 +74,12 @@ class Loss:
     change : callable, optional
         ``change(A, Y, dA) -> (K,)``: ``J(A + dA[:, k, :]) - J(A)`` for ``dA`` of shape
         ``(n_L, K, m)``, without cancellation (the gradient checker's). Default: plain differences.
+    cost_from_logits : callable, optional
+        ``(Z, Y) -> float``: the same cost computed stably from the pre-activation ``Z``
+        (n_L, m) of the natural output layer, whose gradient ``dJ/dZ`` is ``(A - Y) / m``.
+    change_from_logits : callable, optional
+        ``(Z, Y, dZ) -> (K,)``: its change for ``dZ`` of shape ``(n_L, K, m)``, without
+        cancellation. Default: plain differences of ``cost_from_logits``.
 
     Examples
     --------
@@ -78,10 +93,12 @@ class Loss:
     def __init__(self, name: str, cost: Callable, gradient: Callable, probabilities: bool = False, *,
                  targets: Optional[str] = None, natural_output: Optional[_act.Activation] = None,
                  classifies: Optional[bool] = None, change: Optional[Callable] = None,
+                 cost_from_logits: Optional[Callable] = None, change_from_logits: Optional[Callable] = None,
                  hint: str = "") -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"Loss name must be a non-empty str, got {name!r}")
-        for label, fn in (("cost", cost), ("gradient", gradient), ("change", change)):
+        for label, fn in (("cost", cost), ("gradient", gradient), ("change", change),
+                          ("cost_from_logits", cost_from_logits), ("change_from_logits", change_from_logits)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"Loss {name!r}: {label} must be callable, got {type(fn).__name__}")
         targets = targets or ("unit_interval" if probabilities else "real")
@@ -95,7 +112,36 @@ class Loss:
         self.natural_output = natural_output
         self.classifies = self.probabilities if classifies is None else bool(classifies)
         self.change = change if change is not None else self._plain_change
+        self.cost_from_logits = cost_from_logits
+        self.change_from_logits = (change_from_logits if change_from_logits is not None or cost_from_logits is None
+                                   else self._plain_logit_change)
         self.hint = hint  # what to do with 1-D targets (class labels)
+
+    def uses_logits(self, activation: _act.Activation) -> bool:
+        """Whether an output layer ``activation`` has this loss's cost computed from its ``Z``:
+        the natural pair, when the loss has a stable form from the logits."""
+        return activation is self.natural_output and self.cost_from_logits is not None
+
+    def network_cost(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
+                     ZL: Optional[np.ndarray] = None) -> float:
+        """The cost of a network whose output layer is ``activation``, for validated ``AL``, ``Y``
+        (and its pre-activation ``ZL``), all of shape ``(n_L, m)``.
+
+        From ``ZL`` (log-sigmoid, log-softmax) when :meth:`uses_logits` and ``ZL`` is given:
+        the true cross-entropy at any logit; else ``cost(AL, Y)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fnnet.activations import ACTIVATIONS
+        >>> Z, Y = np.array([[40.0]]), np.array([[0.0]])
+        >>> A = ACTIVATIONS["sigmoid"].function(Z)
+        >>> BCE.network_cost(ACTIVATIONS["sigmoid"], A, Y, Z), round(BCE.cost(A, Y), 2)
+        (40.0, 36.04)
+        """
+        if ZL is not None and self.uses_logits(activation):
+            return float(self.cost_from_logits(ZL, Y))
+        return float(self.cost(AL, Y))
 
     def output_delta(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
                      ZL: Optional[np.ndarray] = None, *, fused: bool = True) -> np.ndarray:
@@ -149,6 +195,10 @@ class Loss:
     def _plain_change(self, A: np.ndarray, Y: np.ndarray, dA: np.ndarray) -> np.ndarray:
         J = self.cost(A, Y)
         return np.array([self.cost(A + dA[:, k, :], Y) - J for k in range(dA.shape[1])])
+
+    def _plain_logit_change(self, Z: np.ndarray, Y: np.ndarray, dZ: np.ndarray) -> np.ndarray:
+        J = self.cost_from_logits(Z, Y)
+        return np.array([self.cost_from_logits(Z + dZ[:, k, :], Y) - J for k in range(dZ.shape[1])])
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -213,8 +263,41 @@ def _bce_change(A, Y, dA):
     return -(_log_changes(Y, A, dA, upper) + _log_changes(1.0 - Y, A, dA, upper, complement=True)) / A.shape[1]
 
 
+def _softplus(Z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, Z)  # log(1 + exp(z)), never overflows
+
+
+def _softplus_change(z: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``softplus(z + d) - softplus(z)`` without cancellation (broadcast shapes)."""
+    # softplus(z + d) - softplus(z) = log1p(sigmoid(z) expm1(d)), written about -|z| so that
+    # sigmoid <= 1/2 (for z > 0 through softplus(z) = z + softplus(-z)); plain beyond |d| = 1,
+    # where expm1 could overflow and the difference is no longer small.
+    z, d = np.broadcast_arrays(z, d)
+    positive = z > 0.0
+    small = np.minimum(np.abs(d), 1.0)
+    signed = np.where(positive, -np.copysign(small, d), np.copysign(small, d))
+    core = np.log1p(_act.SIGMOID.function(-np.abs(z)) * np.expm1(signed))
+    out = np.where(positive, d + core, core)
+    large = np.abs(d) > 1.0
+    if large.any():
+        out[large] = _softplus(z[large] + d[large]) - _softplus(z[large])
+    return out
+
+
+def _bce_cost_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
+    # -[y log s(z) + (1 - y) log(1 - s(z))] = y softplus(-z) + (1 - y) softplus(z)
+    return float(np.vdot(Y, _softplus(-Z)) + np.vdot(1.0 - Y, _softplus(Z))) / Z.shape[1]
+
+
+def _bce_change_from_logits(Z, Y, dZ):
+    z, y = Z[:, None, :], Y[:, None, :]
+    per_entry = y * _softplus_change(-z, -dZ) + (1.0 - y) * _softplus_change(z, dZ)
+    return per_entry.sum(axis=(0, 2)) / Z.shape[1]
+
+
 BCE = Loss("bce", _bce_cost, _bce_gradient, probabilities=True, targets="unit_interval",
-           natural_output=_act.SIGMOID, change=_bce_change, hint="use {name}.reshape(1, -1)")
+           natural_output=_act.SIGMOID, change=_bce_change, cost_from_logits=_bce_cost_from_logits,
+           change_from_logits=_bce_change_from_logits, hint="use {name}.reshape(1, -1)")
 
 
 # --- cce: -sum y log a --------------------------------------------------------------------------------
@@ -229,8 +312,31 @@ def _cce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return G
 
 
+def _log_softmax(Z: np.ndarray) -> np.ndarray:
+    shifted = Z - np.max(Z, axis=0, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+
+
+def _cce_cost_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
+    return -float(np.vdot(Y, _log_softmax(Z))) / Z.shape[1]
+
+
+def _cce_change_from_logits(Z, Y, dZ):
+    # Per class c: -log s_c(z + d) + log s_c(z) = log1p(sum_k s_k expm1(d_k - d_c)), s = softmax(z);
+    # the k = c term is zero, so nothing cancels. Plain differences for a copy moving beyond 1/2,
+    # where expm1 could overflow and the change is no longer small.
+    rows, cols = np.nonzero(Y)  # one entry per column for one-hot targets
+    S = _act.SOFTMAX.function(Z)[:, None, cols]  # (n, 1, nnz)
+    gaps = np.minimum(dZ[:, :, cols] - dZ[rows, :, cols].T[None], 1.0)  # (n, K, nnz)
+    out = np.log1p(np.sum(S * np.expm1(gaps), axis=0)) @ Y[rows, cols]  # (K,)
+    for k in np.flatnonzero(np.abs(dZ).max(axis=(0, 2)) > 0.5):
+        out[k] = (_cce_cost_from_logits(Z + dZ[:, k, :], Y) - _cce_cost_from_logits(Z, Y)) * Z.shape[1]
+    return out / Z.shape[1]
+
+
 CCE = Loss("cce", _cce_cost, _cce_gradient, probabilities=True, targets="distribution",
            natural_output=_act.SOFTMAX, change=lambda A, Y, dA: -_log_changes(Y, A, dA, np.inf) / A.shape[1],
+           cost_from_logits=_cce_cost_from_logits, change_from_logits=_cce_change_from_logits,
            hint="for class labels use fnnet.one_hot(labels, k)")
 
 

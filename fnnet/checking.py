@@ -1,0 +1,283 @@
+"""Gradient checking: analytic gradients against central differences, key by key.
+
+:func:`check_grads` checks the gradients of any scalar function ``f`` of a dict of arrays
+(your own network, your own backward); :func:`gradcheck` is the same check of fnnet's
+``forward`` + cost, with an exact numerical side. Both judge each key on its own by
+
+    error[key] = ||g - n|| / (||g|| + ||n||)      (analytic g, numerical n)
+
+because one norm over every key lets a wrong small ``b1`` hide behind a large ``W1``; the
+denominator is at least ``ZERO_GRAD * max(1, |J|)`` so that a zero gradient (dead ReLUs) does
+not turn the ``eps**2`` truncation error of a zero into a 100% error. In float64 with
+``eps = 1e-6``: below ``1e-7`` passes (a correct backward scores about ``1e-10``); ``1e-7 ..
+1e-3`` is a small term forgotten, a saturated output or float32 round-off; above ``1e-3`` a
+real mistake (a wrong factor ``c`` scores ``|c - 1| / (c + 1)``: a doubled gradient 1/3, a sign
+flip 1). float32 grads carry float32 round-off, so the tolerance is ``max(tol, FLOAT32_TOL)``.
+
+The numerical side is float64. :func:`gradcheck` carries each perturbation through the
+network as exact changes (``fnnet._evaluator``), so only the ``eps**2`` truncation remains,
+and for sigmoid + bce and softmax + cce it checks the cost computed from the output logits
+(the true cross-entropy at any logit, whose gradient is the fused ``(A - Y) / m``). Where a
+step moves a pre-activation across a kink of its activation (relu at 0, or a custom
+activation's declared ``kinks``) the central difference straddles a point with no
+derivative: such entries are listed in ``report.kinks`` and must instead lie between the two
+one-sided slopes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._evaluator import FunctionSide, NetworkSide
+from ._validation import check_params, check_positive, format_shape
+from ._verdict import FLOAT32_TOL, KINK_TOL, MODES, PROGRESS_AFTER, ZERO_GRAD  # noqa: F401 (the checker's constants)
+from ._verdict import check_options, judge, match_grads
+from .activations import Activation
+from .losses import Loss, get_loss
+from .network import backward, forward
+from .regularization import check_penalty
+
+__all__ = ["numerical_grads", "check_grads", "gradcheck", "GradcheckReport"]
+
+def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str, np.ndarray],
+                    eps: float = 1e-6) -> Dict[str, np.ndarray]:
+    """Central differences ``(f(p + eps e) - f(p - eps e)) / (2 eps)`` of a scalar function of a
+    dict of arrays, for every entry of every key: ``2 * (number of entries)`` calls of ``f``.
+
+    ``f(p) -> float`` must read the arrays from its argument ``p`` (a float64 copy of
+    ``params``: ``params`` is never modified, not even temporarily). Returns a dict with the
+    keys and shapes of ``params``, float64. Raises ``ValueError`` if ``f`` returns NaN or inf
+    at a perturbed point, naming the key and index.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> n = fnnet.numerical_grads(lambda q: float(np.sum(q["w"] ** 2)), {"w": np.array([[1.0, 2.0]])})
+    >>> np.round(n["w"], 6)
+    array([[2., 4.]])
+    """
+    side = FunctionSide(f, params)
+    eps = check_positive(eps, "eps")
+    grads = {}
+    for key, arr in side.work.items():
+        out = np.empty(arr.size)
+        for i in range(arr.size):
+            J_up, up, J_down, down = side.pair(key, i, eps)
+            out[i] = (J_up - J_down) / (up - down)  # the steps actually taken, after rounding
+        grads[key] = out.reshape(arr.shape)
+    return grads
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """What a check found; ``str(report)`` is a table, one line per key. Nothing is printed.
+
+    ``ok``: every key passes (``errors`` below ``tol``, ``kink_errors`` below ``kink_tol``).
+    ``failed_keys``: those that do not, in params order. ``errors``: per key, the relative
+    error over the entries clear of kinks (directional mode: one key, ``"all"``, over the
+    ``k`` slopes ``<g, v>`` of the whole network). ``worst_key``: the largest ``errors / tol``
+    (or ``kink_errors / kink_tol``); ``max_rel_error`` its error; ``worst_index``,
+    ``worst_analytic``, ``worst_numerical``: its entry with the largest ``|g - n|``, and
+    ``worst_entries`` that entry for every key. ``tol``, ``eps``, ``mode``; ``precision``:
+    ``"float32"`` or ``"float64"``, of the analytic side (the numerical side is float64).
+    ``n_checked``: entries judged by ``errors``, per key. ``kinks``: per key, the
+    kink-adjacent entries; ``kink_errors``: how far their analytic values lie outside the two
+    one-sided slopes, relatively; ``kink_tol = max(tol, KINK_TOL)``. ``numerical``: the central
+    differences, float64, params' shapes, ``nan`` where not checked (directional: ``(k,)``).
+    ``cost``: ``J`` at params. ``ignored``: grads keys that matched no key (e.g. ``dZ1``).
+    """
+
+    ok: bool
+    failed_keys: List[str]
+    errors: Dict[str, float]
+    max_rel_error: float
+    worst_key: str
+    worst_index: Tuple[int, ...]
+    worst_analytic: float
+    worst_numerical: float
+    tol: float
+    eps: float
+    precision: str
+    mode: str
+    n_checked: Dict[str, int]
+    kinks: Dict[str, List[Tuple[int, ...]]]
+    kink_errors: Dict[str, float]
+    kink_tol: float
+    worst_entries: Dict[str, Tuple[Tuple[int, ...], float, float]]
+    numerical: Dict[str, np.ndarray] = field(repr=False)
+    cost: float = float("nan")
+    shapes: Dict[str, Tuple[int, ...]] = field(default_factory=dict, repr=False)
+    ignored: List[str] = field(default_factory=list)
+    label: str = "gradcheck"
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        lines = [f"{self.label} {'PASS' if self.ok else 'FAIL'}: {self.mode} mode, {self.precision} params "
+                 f"(numerical side float64), eps={self.eps:g}, tol={self.tol:g}; max relative error "
+                 f"{self.max_rel_error:.3g} in {self.worst_key}"]
+        head = (f"{'key':<6} {'shape':<12} {'checked':>7}  {'rel. error':>10}  "
+                f"{'direction' if self.mode == 'directional' else 'worst entry':<12} "
+                f"{'analytic':>13} {'numerical':>13}  verdict")
+        lines += [head, "-" * len(head)]
+        for key, err in self.errors.items():
+            index, g, n = self.worst_entries[key]
+            note = "  <-- wrong" if key in self.failed_keys else ""
+            if self.kinks.get(key):
+                note += (f"  ({len(self.kinks[key])} kink-adjacent: " +
+                         ("within one-sided slopes)" if self.kink_errors[key] < self.kink_tol else
+                          f"outside one-sided slopes by {self.kink_errors[key]:.3g})"))
+            where = "[" + ", ".join(map(str, index)) + "]" if index else "-"
+            lines.append(f"{key:<6} {format_shape(self.shapes.get(key, ())):<12} {self.n_checked[key]:>7}  "
+                         f"{err:>10.3g}  {where:<12} {g:>13.6g} {n:>13.6g}  "
+                         f"{'FAIL' if key in self.failed_keys else 'PASS'}{note}")
+        lines.append(f"relative error = ||g - n|| / (||g|| + ||n||) per key; below {self.tol:g} passes.")
+        if any(self.kinks.values()):
+            lines.append("kink-adjacent: the +-eps step moved a pre-activation across a kink of its activation, "
+                         "where the cost has no derivative; such entries (report.kinks) are not in the relative "
+                         f"error but must lie between the two one-sided slopes (to {self.kink_tol:g}).")
+        if self.ignored:
+            lines.append(f"ignored grads keys that match no parameter: {', '.join(self.ignored)}")
+        return "\n".join(lines)
+
+
+
+
+def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str, np.ndarray],
+                grads: Mapping[str, np.ndarray], *, mode: str = "full", eps: float = 1e-6, tol: float = 1e-7,
+                n: int = 16, k: int = 8, seed: int = 0, progress: Optional[bool] = None) -> GradcheckReport:
+    """Check the gradients ``grads`` of any scalar function ``f`` of a dict of arrays, key by key.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(p) -> float`` for a dict ``p`` like ``params``; it must read the arrays from ``p``
+        (a float64 copy: ``params`` is never modified).
+    params : dict of str to ndarray
+        Any dict of real arrays.
+    grads : dict of str to ndarray
+        ``dJ/dparams[key]`` for every key, of its shape; a key may also be written ``"d" + key``
+        as the deep-learning course does (``dW1``, ``db1``). Keys that match no parameter
+        (``dA1``, ``dZ1``) are ignored and listed in ``report.ignored``; a missing key is an error.
+    mode : {"full", "sample", "directional"}
+        ``"full"``: every entry, ``1 + 2 * (number of entries)`` calls of ``f`` (the one extra at
+        ``params`` itself). ``"sample"``: ``n`` random entries per key (all if fewer), at most
+        ``1 + 2 * n * (number of keys)`` calls. ``"directional"``: ``k`` random unit directions
+        ``v`` over every key at once, comparing ``(f(p + eps v) - f(p - eps v)) / (2 eps)`` with
+        ``<grads, v>``: ``1 + 2 * k`` calls, one verdict for the whole (key ``"all"``).
+    eps : float
+        The central-difference step; ``1e-6`` suits float64 functions of order 1.
+    tol : float
+        A key passes below this relative error; ``max(tol, FLOAT32_TOL)`` if any array is float32.
+    n, k : int
+        Entries per key (``"sample"``), directions (``"directional"``).
+    seed : int
+        Seeds the choice of entries and directions.
+    progress : bool, optional
+        ``None``: when the check should take longer than ``PROGRESS_AFTER`` seconds (timed on
+        the first call of ``f``), say how long before starting and show progress, on stderr;
+        ``True``: always; ``False``: never. Nothing goes to stdout.
+
+    Returns
+    -------
+    GradcheckReport
+        ``ok``, ``errors`` per key, ``worst_key``, ``worst_index`` and more; ``str(report)`` is a table.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> params = {"w": np.array([1.0, -2.0]), "b": np.array([[0.5]])}
+    >>> f = lambda p: float(np.sum(p["w"] ** 2) + 3.0 * p["b"][0, 0])
+    >>> fnnet.check_grads(f, params, {"dw": 2.0 * params["w"], "db": np.array([[3.0]])}).ok
+    True
+    >>> fnnet.check_grads(f, params, {"w": params["w"], "b": np.array([[3.0]])}).failed_keys
+    ['w']
+    """
+    side = FunctionSide(f, params)
+    eps, tol, n, k = check_options(eps, tol, mode, n, k, progress)
+    shapes = {key: arr.shape for key, arr in side.work.items()}
+    matched, ignored = match_grads(shapes, grads)
+    arrays = list(params.values()) + list(matched.values())
+    precision = "float32" if any(a.dtype.kind == "f" and a.dtype.itemsize <= 4 for a in arrays) else "float64"
+    start = time.perf_counter()
+    side.cost = side.value()
+    return GradcheckReport(**judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed,
+                                   progress=progress, precision=precision, ignored=ignored, label="check_grads",
+                                   seconds_per_call=time.perf_counter() - start))
+
+
+def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
+              loss: Union[str, Loss], grads: Optional[Mapping[str, np.ndarray]] = None, *,
+              eps: float = 1e-6, tol: float = 1e-7, mode: str = "full", n: int = 16, k: int = 8,
+              seed: int = 0, progress: Optional[bool] = None, wrt_input: bool = False, l2: float = 0.0,
+              l1: float = 0.0, keep_prob: Union[float, Sequence[float]] = 1.0,
+              rng: Optional[np.random.Generator] = None) -> GradcheckReport:
+    """:func:`check_grads` of fnnet's cost ``J(params) = cost(forward(params, X), Y)``, with an
+    exact numerical side: the same modes, options, verdict and report.
+
+    Parameters
+    ----------
+    params : dict
+        ``W1..WL`` of shape ``(n_l, n_{l-1})``, ``b1..bL`` of shape ``(n_l, 1)``, float32 or float64.
+    X : array_like, shape (n0, m)
+    Y : array_like, shape (n_L, m)
+    activations : sequence of str or Activation, length L
+    loss : {"mse", "bce", "cce"} or Loss
+    grads : dict, optional
+        The gradients to check (e.g. from your own backward), keyed as params or as ``dW1``,
+        ``db1``; default: :func:`fnnet.backward`'s.
+    wrt_input : bool, default False
+        Also check ``dJ/dX`` (shape ``(n0, m)``), the report's row ``"X"``: from
+        ``backward(..., wrt_input=True)``, or ``grads["X"]`` (also ``"dX"``, ``"dA0"``).
+    l2, l1 : float, default 0.0
+        The checked cost includes the penalty ``fnnet.penalty(params, l2=l2, l1=l1)``, and the
+        default grads come from ``backward(..., l2=l2, l1=l1)``.
+    keep_prob, rng : as in :func:`fnnet.forward`
+        Dropout: the masks ``forward`` draws (``cache["D{l}"]``) are held fixed, so the cost
+        is a smooth function of the params and the check is exact. Give your own grads for
+        those same masks (the same ``rng`` state).
+    eps, tol, mode, n, k, seed, progress
+        As in :func:`check_grads`. Full mode batches many entries into one matmul, far fewer
+        than two network evaluations per entry; directional mode takes ``k`` directions.
+
+    For sigmoid + bce and softmax + cce the checked cost (and ``report.cost``) is computed
+    from the output layer's pre-activation, exact at any logit; other pairs use
+    ``fnnet.cost``'s clipped form. Perturbations that cross a kink of an activation
+    (``Activation.kinks``) are judged against the one-sided slopes.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> params = fnnet.init_params([3, 5, 2], seed=0)
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.standard_normal((3, 8)), np.eye(2)[:, rng.integers(0, 2, 8)]
+    >>> report = fnnet.gradcheck(params, X, Y, ["tanh", "softmax"], "cce", wrt_input=True)
+    >>> report.ok, list(report.errors), report.max_rel_error < 1e-7
+    (True, ['W1', 'b1', 'W2', 'b2', 'X'], True)
+    """
+    L, dtype = check_params(params)
+    loss = get_loss(loss)
+    eps, tol, n, k = check_options(eps, tol, mode, n, k, progress)
+    if not isinstance(wrt_input, bool):
+        raise TypeError(f"wrt_input must be True or False, got {type(wrt_input).__name__}")
+    l2, l1 = check_penalty(l2, l1)
+    AL, cache = forward(params, X, activations, keep_prob=keep_prob, rng=rng)  # validates X, activations, dropout
+    Y64 = loss.check_targets(Y, AL.shape, np.dtype(np.float64))  # the numerical side's targets
+    shapes = {key: p.shape for key, p in params.items()}
+    shapes.update({"X": cache["A0"].shape} if wrt_input else {})
+    if grads is None:
+        own = backward(params, cache, Y, loss, l2=l2, l1=l1, wrt_input=wrt_input)  # validates Y
+        matched, ignored = (dict(own[0], X=own[1]) if wrt_input else own), []
+    else:
+        matched, ignored = match_grads(shapes, grads)
+    # the numerical side sees the X the analytic side saw: validated and cast once by forward
+    masks = {l: cache[f"D{l}"] for l in range(1, L + 1) if f"D{l}" in cache}
+    side = NetworkSide(params, cache["A0"].astype(np.float64), Y64, cache["activations"], loss, masks, l2, l1)
+    return GradcheckReport(**judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed,
+                                   progress=progress, precision=str(dtype), ignored=ignored, label="gradcheck"))
