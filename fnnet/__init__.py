@@ -12,6 +12,7 @@ Each module's ``__all__`` decides what it exports here.
 """
 
 from . import activations as _activations
+from . import callbacks as _callbacks
 from . import data as _data
 from . import checking as _checking
 from . import io as _io
@@ -20,8 +21,10 @@ from . import metrics as _metrics
 from . import network as _network
 from . import optim as _optim
 from . import regularization as _regularization
+from . import schedules as _schedules
 from . import training as _training
 from .activations import *  # noqa: F401,F403
+from .callbacks import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
 from .io import *  # noqa: F401,F403
@@ -30,13 +33,14 @@ from .metrics import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
+from .schedules import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _checking, _data, _io, _losses, _metrics, _network, _optim, _regularization,
+    for module in (_activations, _callbacks, _checking, _data, _io, _losses, _metrics, _network, _optim, _regularization, _schedules,
                    _training)
     for name in module.__all__
 )

@@ -28,12 +28,14 @@ import numpy as np
 
 from . import io as _io
 from ._progress import Progress
-from ._validation import as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, make_rng
+from ._validation import as_matrix, check_count, check_like, check_lr, check_params, check_positive, make_rng
+from .callbacks import Stop
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .metrics import labels_of
 from .network import backward_pass, forward_pass
 from .optim import Optimizer, get_optimizer
+from .regularization import check_penalty, keep_probs, penalty
 
 __all__ = ["train", "batches", "TrainingDiverged"]
 
@@ -123,12 +125,13 @@ def _batches_of_rows(XT: np.ndarray, YT: np.ndarray, batch_size: int, rng: np.ra
 
 
 def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
-          loss: Union[str, Loss], *, epochs: int, batch_size: int, lr: float,
+          loss: Union[str, Loss], *, epochs: int, batch_size: int, lr: Union[float, Callable],
           optimizer="sgd", seed: Optional[int] = None, X_val=None, Y_val=None,
-          weight_decay: float = 0.0, optimizer_options: Optional[Mapping] = None,
+          l2: float = 0.0, l1: float = 0.0, keep_prob: Union[float, Sequence[float]] = 1.0,
+          optimizer_options: Optional[Mapping] = None,
           checkpoint: Optional[Union[str, os.PathLike]] = None, resume: bool = False,
           verbose: int = 1, log_every: Optional[int] = None,
-          callback: Optional[Callable[[int, Params, dict], None]] = None) -> Tuple[Params, dict]:
+          callback: Optional[Callable] = None, callbacks: Sequence[Callable] = ()) -> Tuple[Params, dict]:
     """Train with shuffled mini-batches; return the new params and a per-epoch history.
 
     Parameters
@@ -146,22 +149,27 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     batch_size : int
         Examples per batch (``m`` or more: full-batch). The last, shorter batch of an epoch is
         used, not dropped.
-    lr : float
-        Learning rate.
+    lr : float or schedule
+        The learning rate, or a schedule giving it per epoch: ``lr(epoch)`` (epoch 0 first),
+        e.g. ``fnnet.inverse_time_decay(0.1, 0.5)``, or ``lr(epoch, history)`` such as
+        ``fnnet.ReduceOnPlateau(0.1)``. ``history["lr"]`` records the rate of every epoch.
     optimizer : str or (init, update) pair, default "sgd"
         A name in ``fnnet.OPTIMIZERS``, or a pair of your own: ``state = init(params)`` and
-        ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``, which
-        also gets ``weight_decay=`` when it is non-zero.
+        ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``.
     seed : int, optional
         Seeds ``numpy.random.default_rng`` for the shuffles: same seed, same result, bit for
         bit (on the same machine and BLAS kernel).
     X_val, Y_val : array_like, shapes (n0, m_val) and (n_L, m_val), optional
         Validation data, evaluated after every epoch.
-    weight_decay : float, default 0.0
-        L2 coefficient on the weights (not the biases), passed to the optimizer.
+    l2, l1 : float, default 0.0
+        The penalty ``(l2 / 2) * sum ||W||^2 + l1 * sum |W|`` on the weights (not the
+        biases), in the cost that is reported and in its gradient (see :func:`fnnet.penalty`).
+    keep_prob : float or sequence of float, default 1.0
+        Inverted dropout on the hidden layers during training (see :func:`fnnet.forward`);
+        the masks come from the run's generator, so a seed reproduces them.
     optimizer_options : dict, optional
         More keyword arguments for the update, e.g. ``{"beta": 0.95}``; checked against the
-        update's signature before training (not ``lr``/``weight_decay``, train's own arguments).
+        update's signature before training (not ``lr``, train's own argument).
     checkpoint : path, optional
         Written after every epoch (atomically): params, optimizer state, epoch, history, the
         random generator's state and the run's configuration.
@@ -169,8 +177,8 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         Continue from ``checkpoint`` if that file exists (its params replace ``params``), so
         the run ends bit-identical to one never interrupted; start afresh if it does not. A
         checkpoint of another configuration (layer sizes, activations, loss, optimizer and its
-        options, lr, batch size, weight decay, seed, training data) is refused, each
-        difference listed.
+        options, lr or schedule, batch size, penalties, dropout, seed, training data) is
+        refused, each difference listed.
     verbose : int, default 1
         0: silent. 1: progress lines on stderr once the run has taken more than
         ``QUIET_SECONDS`` (short runs print nothing), then at most one per ``LINE_SECONDS``,
@@ -179,7 +187,10 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     log_every : int, optional
         With ``verbose > 0``: a line every ``log_every`` epochs (and the first and last) instead.
     callback : callable, optional
-        ``callback(epoch, params, history)`` after every epoch.
+        ``callback(epoch, params, history)`` after every epoch; it may return a
+        :class:`fnnet.Stop` to end training there.
+    callbacks : sequence of callables, optional
+        More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``.
 
     Returns
     -------
@@ -187,10 +198,13 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         The trained parameters, new arrays, same keys, shapes and dtype.
     history : dict of lists
         One float per epoch: ``"cost"``, the mean over the epoch's batches of each batch's
-        cost (computed before that batch's update), weighted by batch size; for classifying
+        cost (computed before that batch's update, with the penalty, if any; then
+        ``"data_cost"`` holds the cost without it), weighted by batch size; ``"lr"``; for classifying
         losses (``bce``, ``cce``) also ``"accuracy"``, measured the same way on the batches;
         with validation data ``"val_cost"`` (and ``"val_accuracy"``) of the params at the end
-        of the epoch. After Ctrl-C, ``history["interrupted"] = True``.
+        of the epoch (without the penalty). After Ctrl-C, ``history["interrupted"] = True``;
+        after a callback's :class:`fnnet.Stop`, ``history["stopped"]`` is its reason (and
+        ``history["best_epoch"]`` the best epoch, when it names one).
 
         Accuracy is that of :func:`fnnet.predict_labels`: ``a >= 0.5`` for one output unit,
         the row of the largest output for several. For ``bce`` with several output units
@@ -222,24 +236,25 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     1.0
     """
     run = _Run(params, X, Y, activations, loss, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-               seed=seed, X_val=X_val, Y_val=Y_val, weight_decay=weight_decay, optimizer_options=optimizer_options,
-               checkpoint=checkpoint, resume=resume, verbose=verbose, log_every=log_every, callback=callback)
+               seed=seed, X_val=X_val, Y_val=Y_val, l2=l2, l1=l1, keep_prob=keep_prob,
+               optimizer_options=optimizer_options, checkpoint=checkpoint, resume=resume, verbose=verbose,
+               log_every=log_every, callbacks=([callback] if callback is not None else []) + list(callbacks))
     state = run.start(params)
     progress = run.progress(state.epoch)
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
-            cost = correct = 0.0
+            lr = run.rate(epoch, state.history)
+            totals = np.zeros(3)  # sums over the epoch's examples: cost, data cost, correct
             for batch, (Xb, Yb) in enumerate(_batches_of_rows(run.XT, run.YT, run.batch_size, state.rng), start=1):
-                AL, cache = forward_pass(state.params, Xb, run.acts)
-                J = run.loss.cost(AL, Yb)
-                grads, _ = backward_pass(state.params, cache, Yb, run.loss)
-                state.step(run, grads, epoch, batch, J)
-                cost += J * Xb.shape[1]
-                correct += run.correct(AL, Yb)
-            run.record_epoch(state, epoch, cost, correct)
+                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng)
+                J, J_data = run.cost(AL, Yb, state.params)
+                grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1)
+                state.step(run, grads, lr, epoch, batch, J)
+                totals += (J * Xb.shape[1], J_data * Xb.shape[1], run.correct(AL, Yb))
+            run.record_epoch(state, epoch, lr, *totals)
             progress.update(1, _metrics_text(state.history))
-            if run.callback is not None:
-                run.callback(epoch, state.params, state.history)
+            if run.stopped(state, epoch):
+                break
     except KeyboardInterrupt:
         run.interrupted(state)
     finally:
@@ -254,12 +269,12 @@ class _State:
                  rng: np.random.Generator) -> None:
         self.params, self.opt_state, self.history, self.epoch, self.rng = params, opt_state, history, epoch, rng
 
-    def step(self, run: "_Run", grads: Params, epoch: int, batch: int, J: float) -> None:
+    def step(self, run: "_Run", grads: Params, lr: float, epoch: int, batch: int, J: float) -> None:
         """One optimizer step, unless the cost or the new params are no longer finite."""
         if not math.isfinite(J):
             raise run.diverged(f"the cost is {J}", self, epoch, batch)
         with np.errstate(over="ignore", invalid="ignore"):
-            params, opt_state = run.update(self.params, grads, self.opt_state, **run.update_kwargs)
+            params, opt_state = run.update(self.params, grads, self.opt_state, lr=lr, **run.options)
         if not all(np.isfinite(p).all() for p in params.values()):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
         self.params, self.opt_state = params, opt_state
@@ -269,29 +284,28 @@ class _Run:
     """A training run's arguments, each validated once, and what it does around the loop."""
 
     def __init__(self, params, X, Y, activations, loss, *, epochs, batch_size, lr, optimizer, seed, X_val, Y_val,
-                 weight_decay, optimizer_options, checkpoint, resume, verbose, log_every, callback) -> None:
+                 l2, l1, keep_prob, optimizer_options, checkpoint, resume, verbose, log_every, callbacks) -> None:
         L, dtype = check_params(params)
         self.acts = resolve_activations(activations, L)
         self.loss = get_loss(loss)
         self.opt = get_optimizer(optimizer)
         self.epochs = check_count(epochs, "epochs")
         self.batch_size = check_count(batch_size, "batch_size")
-        self.lr = check_lr(lr)
-        weight_decay = check_nonneg(weight_decay, "weight_decay")
-        # weight_decay only when used, so a user's own (init, update) pair need not take it
-        self.update_kwargs = dict(_optimizer_options(optimizer_options), lr=self.lr)
-        if weight_decay:
-            self.update_kwargs["weight_decay"] = weight_decay
-        _check_update_signature(self.opt, self.update_kwargs)
+        self.lr, self.takes_history = _schedule(lr)
+        self.l2, self.l1 = check_penalty(l2, l1)
+        self.keep = keep_probs(keep_prob, L)
+        self.options = _optimizer_options(optimizer_options)
+        _check_update_signature(self.opt, dict(self.options, lr=1.0))
         self.update = self.opt.update
         self.seed, self.rng = seed, make_rng(seed, None)
         if not isinstance(verbose, (int, np.integer)) or isinstance(verbose, bool):
             raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
         self.verbose = int(verbose)
         self.log_every = None if log_every is None else check_count(log_every, "log_every")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable(epoch, params, history), got {type(callback).__name__}")
-        self.callback = callback
+        for callback in callbacks:
+            if not callable(callback):
+                raise TypeError(f"a callback must be callable(epoch, params, history), got {type(callback).__name__}")
+        self.callbacks = callbacks
         n_in, n_out = params["W1"].shape[1], params[f"W{L}"].shape[0]
         self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
         self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
@@ -306,9 +320,9 @@ class _Run:
             raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
         self.checkpoint, self.resume = checkpoint, resume
         self.opt_name = optimizer if isinstance(optimizer, str) else None
-        self.config = self._config(params, optimizer_options, weight_decay)
+        self.config = self._config(params, optimizer_options)
 
-    def _config(self, params: Mapping, optimizer_options, weight_decay: float) -> dict:
+    def _config(self, params: Mapping, optimizer_options) -> dict:
         """What a checkpoint records of the run, and a resumed run must share (JSON values)."""
         L = len(self.acts)
         data = hashlib.blake2b(digest_size=16)
@@ -321,14 +335,16 @@ class _Run:
             "optimizer": self.opt_name if self.opt_name is not None else repr(self.opt.update),
             "optimizer_options": {k: v for k, v in dict(optimizer_options or {}).items()
                                   if isinstance(v, (bool, int, float, str, type(None)))},
-            "lr": self.lr, "batch_size": self.batch_size, "weight_decay": weight_decay, "seed": self.seed,
+            "lr": self.lr if isinstance(self.lr, float) else repr(self.lr), "batch_size": self.batch_size,
+            "l2": self.l2, "l1": self.l1, "keep_prob": list(self.keep[:-1]), "seed": self.seed,
             "data": {"X_shape": list(self.X.shape), "Y_shape": list(self.Y.shape), "dtype": str(self.X.dtype),
                      "hash": data.hexdigest()},
         }
 
     def start(self, params: Mapping) -> _State:
         """A fresh state, or the checkpoint's when resuming from an existing file."""
-        keys = ["cost"] + (["accuracy"] if self.loss.classifies else [])
+        keys = ["cost"] + (["data_cost"] if self.l2 or self.l1 else []) + ["lr"]
+        keys += ["accuracy"] if self.loss.classifies else []
         if self.validate:
             keys += ["val_cost"] + (["val_accuracy"] if self.loss.classifies else [])
         if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
@@ -354,9 +370,25 @@ class _Run:
             return 0
         return int(np.count_nonzero(labels_of(AL) == labels_of(Yb)))
 
-    def record_epoch(self, state: _State, epoch: int, cost: float, correct: float) -> None:
+    def rate(self, epoch: int, history: Mapping) -> float:
+        """The learning rate of ``epoch`` (counted from 1 here, from 0 by schedules)."""
+        if isinstance(self.lr, float):
+            return self.lr
+        lr = self.lr(epoch - 1, history) if self.takes_history else self.lr(epoch - 1)
+        return check_positive(lr, f"the learning rate the schedule gave for epoch {epoch}")
+
+    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping) -> Tuple[float, float]:
+        """``(J, J_data)``: the cost with the penalty, and without."""
+        J_data = self.loss.cost(AL, Y)
+        return (J_data + penalty(params, l2=self.l2, l1=self.l1) if self.l2 or self.l1 else J_data), J_data
+
+    def record_epoch(self, state: _State, epoch: int, lr: float, cost: float, data_cost: float,
+                     correct: float) -> None:
         m = self.X.shape[1]
         state.history["cost"].append(cost / m)
+        if self.l2 or self.l1:
+            state.history["data_cost"].append(data_cost / m)
+        state.history["lr"].append(lr)
         if self.loss.classifies:
             state.history["accuracy"].append(correct / m)
         if self.validate:
@@ -370,6 +402,20 @@ class _Run:
             _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
                                 epoch=epoch, optimizer=self.opt_name, history=state.history,
                                 rng_state=state.rng.bit_generator.state, config=self.config)
+
+    def stopped(self, state: _State, epoch: int) -> bool:
+        """Run the callbacks; True when one of them returns a :class:`Stop`."""
+        for callback in self.callbacks:
+            stop = callback(epoch, state.params, state.history)
+            if isinstance(stop, Stop):
+                state.history["stopped"] = stop.reason
+                if stop.best_epoch is not None:
+                    state.history["best_epoch"] = stop.best_epoch
+                if stop.params is not None:
+                    check_like(state.params, stop.params, "the params of the callback's Stop")
+                    state.params = dict(stop.params)
+                return True
+        return False
 
     def diverged(self, what: str, state: _State, epoch: int, batch: int) -> TrainingDiverged:
         return TrainingDiverged(
@@ -391,6 +437,20 @@ def _metrics_text(history: dict) -> str:
     return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
 
 
+def _schedule(lr) -> Tuple[Union[float, Callable], bool]:
+    """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``."""
+    if not callable(lr):
+        return check_lr(lr), False
+    try:
+        signature = inspect.signature(lr)
+        signature.bind(0, {})
+        return lr, True
+    except TypeError:
+        return lr, False
+    except ValueError:  # no readable signature: called with the epoch alone
+        return lr, False
+
+
 def _optimizer_options(options) -> dict:
     """``optimizer_options`` as a new dict, without the keys :func:`train` passes itself."""
     if options is None:
@@ -400,8 +460,8 @@ def _optimizer_options(options) -> dict:
     for key in options:
         if not isinstance(key, str):
             raise TypeError(f"optimizer_options keys must be str, got {key!r}")
-        if key in ("lr", "weight_decay"):
-            raise ValueError(f"optimizer_options must not hold {key!r}: pass {key}= to train itself")
+        if key == "lr":
+            raise ValueError("optimizer_options must not hold 'lr': pass lr= to train itself")
     return dict(options)
 
 
@@ -415,12 +475,11 @@ def _check_update_signature(opt: Optimizer, kwargs: Mapping) -> None:
         signature.bind(None, None, None, **kwargs)
     except TypeError as err:
         options = [name for name, p in list(signature.parameters.items())[3:]
-                   if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in ("lr", "weight_decay")]
+                   if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name != "lr"]
         name = getattr(opt.update, "__name__", None) or getattr(getattr(opt.update, "func", None), "__name__", "")
         raise TypeError(
             f"the optimizer's update {name} cannot take the keyword arguments {sorted(kwargs)}: {err}. Its "
-            f"optimizer_options are: {', '.join(options) or 'none'} (train passes lr always and weight_decay "
-            "when it is non-zero)"
+            f"optimizer_options are: {', '.join(options) or 'none'} (train passes lr itself)"
         ) from None
 
 
@@ -439,7 +498,8 @@ def _load(path, params: Mapping, config: dict, history_keys: List[str]) -> _Stat
                          "start afresh with another checkpoint path. Differences:\n  " + "\n  ".join(differences))
     check_params(saved, "checkpoint params")
     check_like(params, saved, f"the params in {where}")
-    saved_keys, keys = set(meta["history"]), set(history_keys)
+    saved_keys = {key for key, values in meta["history"].items() if isinstance(values, list)}
+    keys = set(history_keys)
     if saved_keys != keys:
         raise ValueError(
             f"{where} recorded history {sorted(saved_keys)}, but this run records {sorted(keys)} (missing "
@@ -447,5 +507,5 @@ def _load(path, params: Mapping, config: dict, history_keys: List[str]) -> _Stat
             "with validation data (X_val, Y_val) exactly when the checkpointed run had them")
     rng = np.random.default_rng()
     rng.bit_generator.state = meta["rng_state"]
-    history = {key: list(values) for key, values in meta["history"].items()}
+    history = {key: list(meta["history"][key]) for key in history_keys}  # not a finished run's "stopped"
     return _State(dict(saved), state["optimizer"], history, int(state["epoch"]), rng)

@@ -44,7 +44,7 @@ def test_same_seed_same_result_bit_for_bit(spiral):
 def test_history_per_epoch(spiral):
     X, Y, y = spiral
     params, history = _run(spiral, epochs=4, X_val=X[:, :20], Y_val=Y[:, :20])
-    assert set(history) == {"cost", "accuracy", "val_cost", "val_accuracy"}
+    assert set(history) == {"cost", "lr", "accuracy", "val_cost", "val_accuracy"}
     assert all(len(v) == 4 and all(isinstance(x, float) for x in v) for v in history.values())
     AL = fnnet.predict(params, X[:, :20], ACTS)
     assert history["val_cost"][-1] == fnnet.cost(AL, Y[:, :20], "cce")
@@ -55,7 +55,7 @@ def test_regression_history_has_no_accuracy():
     X, Y = fnnet.seed003()
     params, history = fnnet.train(fnnet.init_params([3, 4, 2], seed=0), X / X.max(axis=1, keepdims=True),
                                   Y / Y.max(), ["tanh", "linear"], "mse", epochs=2, batch_size=2, lr=0.1, verbose=0)
-    assert set(history) == {"cost"} and len(history["cost"]) == 2
+    assert set(history) == {"cost", "lr"} and len(history["cost"]) == 2 and history["lr"] == [0.1, 0.1]
 
 
 class _Recorder:
@@ -65,10 +65,10 @@ class _Recorder:
         self.batches, self.contiguous = [], []
         real = train_module.forward_pass
 
-        def forward(params, X, activations):
+        def forward(params, X, activations, *args):
             self.contiguous.append(X.flags.f_contiguous)
             self.batches.append(X.copy())  # train reuses its epoch buffer
-            return real(params, X, activations)
+            return real(params, X, activations, *args)
 
         monkeypatch.setattr(train_module, "forward_pass", forward)
 
@@ -126,7 +126,7 @@ def test_float32_stays_float32(spiral, optimizer):
     X, Y, _ = spiral
     params = fnnet.init_params([2, 7, 3], seed=0, dtype=np.float32)
     new, history = fnnet.train(params, X, Y, ACTS, "cce", epochs=2, batch_size=16, lr=0.01,
-                               optimizer=optimizer, weight_decay=1e-3, verbose=0)
+                               optimizer=optimizer, l2=1e-3, keep_prob=0.9, verbose=0)
     assert all(v.dtype == np.float32 for v in new.values())
     assert all(isinstance(c, float) for c in history["cost"])
 
@@ -179,11 +179,11 @@ def test_keyboard_interrupt_mid_epoch_returns_last_step(spiral, monkeypatch):
     calls = []
     real = train_module.backward_pass
 
-    def backward(params, cache, Y, loss):
+    def backward(params, cache, Y, loss, **kwargs):
         calls.append(params)
         if len(calls) == 9:   # in epoch 2 (6 batches per epoch of 90 examples, batch 16)
             raise KeyboardInterrupt
-        return real(params, cache, Y, loss)
+        return real(params, cache, Y, loss, **kwargs)
 
     monkeypatch.setattr(train_module, "backward_pass", backward)
     params, history = _run(spiral, epochs=5)
@@ -275,7 +275,7 @@ def test_quiet_runs_print_nothing(spiral, capsys, verbose):
     ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
     ({"seed": 1.5}, TypeError, "seed must be an int or None, got float"),
     ({"optimizer_options": {"lr": 1}}, ValueError, "optimizer_options must not hold 'lr': pass lr= to train"),
-    ({"optimizer_options": {"weight_decay": 1}}, ValueError, "optimizer_options must not hold 'weight_decay'"),
+    ({"keep_prob": 0.0}, ValueError, r"keep_prob of layer 1 must be a number in \(0, 1\], got 0.0"),
     ({"optimizer_options": [("beta1", 0.5)]}, TypeError, "optimizer_options must be a dict of keyword arguments"),
     ({"optimizer_options": {"betta": 1}}, TypeError,
      r"the optimizer's update adam_update cannot take the keyword arguments \['betta', 'lr'\]: .*'betta'\. "
@@ -283,8 +283,8 @@ def test_quiet_runs_print_nothing(spiral, capsys, verbose):
     ({"optimizer": "nesterov", "optimizer_options": {"beta1": 0.5}}, TypeError,
      r"update momentum_update cannot take .*Its optimizer_options are: beta, nesterov"),
     ({"lr": -1.0}, ValueError, "lr must be a positive finite number, got -1.0"),
-    ({"optimizer": "adagrad"}, ValueError, "unknown optimizer 'adagrad'"),
-    ({"weight_decay": -0.1}, ValueError, "weight_decay must be a non-negative finite number"),
+    ({"optimizer": "adadelta"}, ValueError, "unknown optimizer 'adadelta'"),
+    ({"l2": -0.1}, ValueError, "l2 must be a non-negative finite number"),
     ({"resume": True}, ValueError, r"resume=True needs checkpoint=path"),
     ({"X_val": np.zeros((2, 3))}, ValueError, "give both X_val and Y_val, or neither"),
     ({"X_val": np.zeros((3, 4)), "Y_val": np.zeros((3, 4))}, ValueError, r"X_val has shape \(3, 4\)"),
@@ -297,8 +297,8 @@ def test_quiet_runs_print_nothing(spiral, capsys, verbose):
      r"^cce targets Y_val must be one-hot or probability columns summing to 1; column 0 sums to 0"),
     ({"X_val": np.full((2, 4), "x"), "Y_val": np.zeros((3, 4))}, TypeError,
      r"^X_val must be a numeric array, got dtype <U1$"),
-], ids=["epochs", "batch-size-float", "batch-size-0", "seed-float", "options-lr", "options-weight-decay",
-        "options-not-a-dict", "options-typo", "options-of-another-optimizer", "lr", "optimizer", "weight-decay",
+], ids=["epochs", "batch-size-float", "batch-size-0", "seed-float", "options-lr", "keep-prob",
+        "options-not-a-dict", "options-typo", "options-of-another-optimizer", "lr", "optimizer", "l2",
         "resume", "val-half", "val-shape", "log-every", "Y_val-not-numeric", "Y_val-1d-cce", "Y_val-not-one-hot",
         "X_val-not-numeric"])
 def test_argument_errors(spiral, kwargs, error, match):
@@ -325,30 +325,16 @@ def test_optimizer_options_are_checked_before_training(spiral, monkeypatch):
     assert calls == []
 
 
-def _sgd_without_weight_decay(params, grads, state, *, lr):
-    return fnnet.sgd_update(params, grads, state, lr=lr)
+def _plain_sgd(params, grads, state, *, lr):
+    return {key: p - lr * grads[key] for key, p in params.items()}, state
 
 
-def test_own_optimizer_pair_need_not_take_weight_decay(spiral):
-    pair = (fnnet.init_sgd, _sgd_without_weight_decay)
-    mine, h_mine = _run(spiral, optimizer=pair, lr=0.3)
+def test_own_optimizer_pair_runs_like_the_built_in(spiral):
+    mine, h_mine = _run(spiral, optimizer=(fnnet.init_sgd, _plain_sgd), lr=0.3)
     sgd, h_sgd = _run(spiral, optimizer="sgd", lr=0.3)
-    _assert_same(mine, sgd)
-    assert h_mine == h_sgd
-    with pytest.raises(TypeError, match=r"update _sgd_without_weight_decay cannot take the keyword arguments "
-                                        r"\['lr', 'weight_decay'\]: .*'weight_decay'"):
-        _run(spiral, optimizer=pair, lr=0.3, weight_decay=0.1)
-
-
-def test_own_optimizer_pair_gets_weight_decay_when_non_zero(spiral):
-    seen = []
-
-    def update(params, grads, state, *, lr, weight_decay=0.0):
-        seen.append(weight_decay)
-        return fnnet.sgd_update(params, grads, state, lr=lr, weight_decay=weight_decay)
-
-    _run(spiral, optimizer=(fnnet.init_sgd, update), weight_decay=0.25, epochs=1)
-    assert seen == [0.25] * 6   # 90 examples in batches of 16
+    for key in mine:
+        np.testing.assert_allclose(mine[key], sgd[key], rtol=1e-12, atol=1e-15)
+    assert h_mine["accuracy"] == h_sgd["accuracy"]
 
 
 @pytest.mark.parametrize("layers, acts, loss, target", [
@@ -379,6 +365,7 @@ def test_history_equals_the_public_functions_on_each_batch(spiral, layers, acts,
         AL = fnnet.predict(p, X[:, :25], acts)
         expected["val_cost"].append(fnnet.cost(AL, Y[:, :25], loss))
         expected["val_accuracy"].append(fnnet.accuracy(AL, Y[:, :25]))
+    assert history.pop("lr") == [0.5, 0.5]
     assert history == expected
 
 
@@ -434,8 +421,8 @@ def test_resume_with_another_optimizer_is_refused(spiral, tmp_path):
 
 
 @pytest.mark.parametrize("first, then, match", [
-    (False, True, r"recorded history \['accuracy', 'cost'\], but this run records \['accuracy', 'cost', 'val_accuracy', "
-                  r"'val_cost'\] \(missing \['val_accuracy', 'val_cost'\], unexpected \[\]\): resume with the same loss "
+    (False, True, r"recorded history \['accuracy', 'cost', 'lr'\], but this run records \['accuracy', 'cost', 'lr', "
+                  r"'val_accuracy', 'val_cost'\] \(missing \['val_accuracy', 'val_cost'\], unexpected \[\]\): resume with the same loss "
                   r"and with validation data \(X_val, Y_val\) exactly when the checkpointed run had them"),
     (True, False, r"\(missing \[\], unexpected \['val_accuracy', 'val_cost'\]\)"),
 ], ids=["validation-added", "validation-dropped"])

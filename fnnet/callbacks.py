@@ -1,0 +1,102 @@
+"""Callbacks for :func:`fnnet.train`: ``callback(epoch, params, history)`` after every epoch.
+
+A callback returns ``None`` to go on, or a :class:`Stop` to end training after this epoch
+(``Stop(reason, params=...)`` also hands back the params train should return, e.g. the best
+epoch's). :class:`EarlyStopping` is such a callback.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, NamedTuple, Optional, Sequence
+
+import numpy as np
+
+from ._validation import check_count, check_nonneg
+from .schedules import improved, improvement_mode
+
+__all__ = ["Stop", "EarlyStopping"]
+
+
+class Stop(NamedTuple):
+    """Returned by a callback to stop training after the current epoch.
+
+    Parameters
+    ----------
+    reason : str
+        Recorded as ``history["stopped"]``.
+    params : dict, optional
+        The params train returns instead of the last epoch's (e.g. the best epoch's).
+    best_epoch : int, optional
+        Recorded as ``history["best_epoch"]`` (counted from 1).
+    """
+
+    reason: str
+    params: Optional[Dict[str, np.ndarray]] = None
+    best_epoch: Optional[int] = None
+
+
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default "val_cost"
+        A history key: ``"val_cost"``, ``"val_accuracy"``, ``"cost"``, ...
+    patience : int, default 5
+        Epochs without improvement before stopping.
+    min_delta : float, default 0.0
+        An improvement must beat the best value by more than this.
+    restore_best : bool, default True
+        Return the best epoch's params (a copy taken at that epoch), not the last ones.
+    mode : {"min", "max"}, optional
+        Default "max" for keys with "accuracy", else "min".
+
+    Notes
+    -----
+    Give a new instance to each :func:`fnnet.train` call: it remembers the best epoch of
+    the run it watches. On a resumed run it starts watching afresh from the resumed epoch.
+
+    Examples
+    --------
+    >>> import numpy as np, fnnet
+    >>> stop = fnnet.EarlyStopping(monitor="cost", patience=2)
+    >>> params = {"W1": np.zeros((1, 1))}
+    >>> [stop(epoch, params, {"cost": costs}) for epoch, costs in
+    ...  enumerate([[1.0], [1.0, 0.5], [1.0, 0.5, 0.6]], start=1)]
+    [None, None, None]
+    >>> stop(4, params, {"cost": [1.0, 0.5, 0.6, 0.7]}).reason
+    'early stopping: cost did not improve by more than 0 for 2 epochs (best 0.5 at epoch 2)'
+    """
+
+    def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
+                 restore_best: bool = True, mode: Optional[str] = None) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor must be a history key (str), got {type(monitor).__name__}")
+        if not isinstance(restore_best, bool):
+            raise TypeError(f"restore_best must be True or False, got {type(restore_best).__name__}")
+        self.monitor = monitor
+        self.patience = check_count(patience, "patience")
+        self.min_delta = check_nonneg(min_delta, "min_delta")
+        self.restore_best = restore_best
+        self.mode = improvement_mode(monitor, mode)
+        self.best: Optional[float] = None
+        self.best_epoch: Optional[int] = None
+        self.best_params: Optional[Dict[str, np.ndarray]] = None
+
+    def __call__(self, epoch: int, params: Mapping[str, np.ndarray],
+                 history: Mapping[str, Sequence[float]]) -> Optional[Stop]:
+        if self.monitor not in history:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which this run's history does not record; "
+                             f"it records {sorted(k for k in history if isinstance(history[k], list))}"
+                             + (" (val_cost and val_accuracy need X_val and Y_val)" if "val" in self.monitor else ""))
+        value = history[self.monitor][-1]
+        if self.best is None or improved(value, self.best, self.mode, self.min_delta):
+            self.best, self.best_epoch = value, epoch
+            if self.restore_best:
+                self.best_params = {key: np.array(p, copy=True) for key, p in params.items()}
+            return None
+        if epoch - self.best_epoch < self.patience:
+            return None
+        reason = (f"early stopping: {self.monitor} did not improve by more than {self.min_delta:g} for "
+                  f"{self.patience} epochs (best {self.best:.4g} at epoch {self.best_epoch})")
+        return Stop(reason, self.best_params if self.restore_best else None, self.best_epoch)
