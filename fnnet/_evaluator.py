@@ -24,6 +24,7 @@ activation's.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
@@ -60,22 +61,24 @@ class FunctionSide:
                 raise TypeError(f"params[{key!r}] must be a real numpy.ndarray, got {what}")
             self.work[key] = np.array(value, dtype=np.float64, order="C")  # our copy: f sees only this
 
-    def value(self, where: str = "at params (unperturbed)") -> float:
-        """``f`` at the working copy, checked to be a finite real scalar."""
+    def value(self, where: Callable[[], str] = lambda: "at params (unperturbed)") -> float:
+        """``f`` at the working copy, checked to be a finite real scalar; ``where()`` says where."""
         J = self.f(self.work)
         self.calls += 1
-        if np.ndim(J) != 0 or not isinstance(np.asarray(J).item(), numbers.Real):
-            raise TypeError(f"f must return a real scalar, got {type(J).__name__} {np.shape(J)}")
-        if not np.isfinite(float(J)):
-            raise ValueError(f"f returned {float(J)} {where}")
-        return float(J)
+        if not isinstance(J, float):  # a Python float needs no further check
+            if np.ndim(J) != 0 or not isinstance(np.asarray(J).item(), numbers.Real):
+                raise TypeError(f"f must return a real scalar, got {type(J).__name__} {np.shape(J)}")
+            J = float(J)
+        if not math.isfinite(J):
+            raise ValueError(f"f returned {J} {where()}")
+        return J
 
     def pair(self, key: str, i: int, eps: float) -> Tuple[float, float, float, float]:
         """``(J_up, step_up, J_down, step_down)`` for entry ``i`` of ``key`` moved by ``+-eps``;
         the steps actually taken, after rounding."""
         flat = self.work[key].reshape(-1)
         p = flat[i]
-        where = f"with params[{key!r}][{entry_index(self.work[key].shape, i)}] perturbed by +-{eps:g}"
+        where = lambda: f"with params[{key!r}][{entry_index(self.work[key].shape, i)}] perturbed by +-{eps:g}"  # noqa: E731
         try:
             flat[i] = p + eps
             up, J_up = flat[i] - p, self.value(where)
@@ -103,7 +106,7 @@ class FunctionSide:
                 for sign, out in ((1.0, J_up), (-1.0, J_down)):
                     for key in V:
                         np.add(base[key], sign * eps * V[key][i], out=self.work[key])
-                    out[i] = self.value(f"along direction {i} (+-{eps:g})")
+                    out[i] = self.value(lambda: f"along direction {i} (+-{eps:g})")
                 progress.update(1)
         finally:
             for key in V:

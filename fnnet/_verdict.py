@@ -33,7 +33,7 @@ def match_grads(shapes: Mapping[str, Tuple[int, ...]], grads) -> Tuple[Dict[str,
     ``dW1``; ``X`` also as ``dA0``), checked for shape; and the grads keys left over."""
     if not isinstance(grads, Mapping):
         raise TypeError(f"grads must be a dict mirroring params, got {type(grads).__name__}")
-    matched, missing = {}, []
+    matched, missing, used = {}, [], set()
     for key, shape in shapes.items():
         names = [name for name in (key, "d" + key) + (("dA0",) if key == "X" else ()) if name in grads]
         if len(names) > 1:
@@ -49,10 +49,10 @@ def match_grads(shapes: Mapping[str, Tuple[int, ...]], grads) -> Tuple[Dict[str,
             raise ValueError(f"grads[{names[0]!r}] has shape {format_shape(g.shape)}, expected "
                              f"{format_shape(shape)} like {'X' if key == 'X' else f'params[{key!r}]'}")
         matched[key] = g
+        used.add(names[0])
     if missing:
         raise ValueError(f"grads must have the same keys as params: missing {sorted(missing)} "
                          "(a key may also be written with a leading 'd', as in 'dW1'; X as 'dX' or 'dA0')")
-    used = {name for key in shapes for name in (key, "d" + key, "dA0") if name in grads and key in matched}
     return matched, sorted(str(name) for name in grads if name not in used)
 
 
