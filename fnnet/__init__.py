@@ -20,6 +20,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import network as _network
 from . import optim as _optim
+from . import preprocessing as _preprocessing
 from . import regularization as _regularization
 from . import schedules as _schedules
 from . import training as _training
@@ -32,6 +33,7 @@ from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
+from .preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .schedules import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
@@ -40,7 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _callbacks, _checking, _data, _io, _losses, _metrics, _network, _optim, _regularization, _schedules,
-                   _training)
+    for module in (_activations, _callbacks, _checking, _data, _io, _losses, _metrics, _network, _optim,
+                   _preprocessing, _regularization, _schedules, _training)
     for name in module.__all__
 )

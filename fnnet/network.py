@@ -23,7 +23,7 @@ from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .regularization import check_penalty, dropout_mask, keep_probs, penalty_gradient
 
-__all__ = ["init_params", "forward", "backward"]
+__all__ = ["init_params", "forward", "backward", "summary"]
 
 Params = Dict[str, np.ndarray]
 
@@ -297,3 +297,47 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
                 A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
                 dZ = g.backprop(dA, A_out, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
     return {key: grads[key] for key in params}, (dA if wrt_input else None)
+
+
+def summary(params: Mapping[str, np.ndarray], activations: Sequence[Union[str, Activation]], *,
+            file=None, quiet: bool = False) -> str:
+    """A table of the network's layers: W and b shapes, activation, parameter count, dtype.
+
+    Parameters
+    ----------
+    params : dict
+        ``W1..WL`` of shape ``(n_l, n_{l-1})`` and ``b1..bL`` of shape ``(n_l, 1)``.
+    activations : sequence of str or Activation, length L
+    file : file, optional
+        Where to print it (default ``sys.stdout``).
+    quiet : bool, default False
+        Only return the table.
+
+    Returns
+    -------
+    str
+        The table (also printed unless ``quiet``).
+
+    Examples
+    --------
+    >>> import fnnet
+    >>> table = fnnet.summary(fnnet.init_params([784, 30, 10], seed=0), ["sigmoid", "softmax"])
+    layer  W          b        activation  params  dtype
+    1      (30, 784)  (30, 1)  sigmoid      23550  float64
+    2      (10, 30)   (10, 1)  softmax        310  float64
+    total                                   23860
+    """
+    L, dtype = check_params(params)
+    acts = resolve_activations(activations, L)
+    rows = [("layer", "W", "b", "activation", "params", "dtype")]
+    for layer, act in enumerate(acts, start=1):
+        W, b = params[f"W{layer}"], params[f"b{layer}"]
+        rows.append((str(layer), str(W.shape), str(b.shape), act.name, str(W.size + b.size), str(dtype)))
+    rows.append(("total", "", "", "", str(sum(p.size for p in params.values())), ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = ["  ".join(cell.rjust(w) if i == 4 and r else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             .rstrip() for r, row in enumerate(rows)]
+    table = "\n".join(lines)
+    if not quiet:
+        print(table, file=file)
+    return table

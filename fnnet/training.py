@@ -251,7 +251,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1)
                 state.step(run, grads, lr, epoch, batch, J)
                 totals += (J * Xb.shape[1], J_data * Xb.shape[1], run.correct(AL, Yb))
-            run.record_epoch(state, epoch, lr, *totals)
+            run.record_epoch(state, epoch, lr, *map(float, totals))
             progress.update(1, _metrics_text(state.history))
             if run.stopped(state, epoch):
                 break
