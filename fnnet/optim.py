@@ -162,7 +162,8 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     Parameters
     ----------
     optimizer : str
-        Its name, for messages (``"adam"``): ``init_{optimizer}`` made the state.
+        Its name, for messages (``"adam"``); ``init_{optimizer}`` (or the one in ``_INIT_OF``)
+        made the state.
     rule : callable
         ``rule(p, g, *slot_arrays, **hyper) -> (new_p, *new_slot_arrays)`` on one array.
     params : dict of ndarray
@@ -209,8 +210,6 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     # be silently zero (x / inf) or inf
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
-            inputs = {f"params[{key!r}]": p, f"grads[{key!r}]": grads[key]}
-            inputs.update((f"state[{slot!r}][{key!r}]", state[slot][key]) for slot in slots)
             try:
                 g = grads[key].astype(p.dtype, copy=False)
                 if weight_decay and _is_weight(key):
@@ -219,22 +218,25 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
                 p_new, *arrays_new = rule(p, g, *arrays, **hyper,
                                           **(weights_only if _is_weight(key) else no_decay))
             except FloatingPointError as err:
-                raise _numeric_error(optimizer, key, p.dtype, inputs, str(err)) from None
+                raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
             if not all(np.isfinite(a).all() for a in (p_new, *arrays_new)):
-                raise _numeric_error(optimizer, key, p.dtype, inputs, "a NaN or inf result")
+                raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
             new_params[key] = p_new
             for slot, a in zip(slots, arrays_new):
                 new_state[slot][key] = a
     return new_params, new_state
 
 
-def _numeric_error(optimizer: str, key: str, dtype: np.dtype, inputs: Mapping[str, np.ndarray],
-                   what: str) -> ValueError:
-    """The error for a step that is not finite: a NaN/inf given in, or else an overflow."""
+def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, state: Mapping,
+                   slots: Tuple[str, ...], what: str) -> ValueError:
+    """The error for a step of ``key`` that is not finite: a NaN/inf given in, or else an overflow."""
+    inputs = {f"params[{key!r}]": params[key], f"grads[{key!r}]": grads[key],
+              **{f"state[{slot!r}][{key!r}]": state[slot][key] for slot in slots}}
     for name, a in inputs.items():
         if not np.isfinite(a).all():
             return ValueError(f"{optimizer}: {name} contains NaN or inf ({int(np.sum(~np.isfinite(a)))} "
                               "entries); the update needs finite params, grads and state")
+    dtype = params[key].dtype
     return ValueError(
         f"{optimizer}: the update of {key!r} overflows {dtype} ({what}): the gradient, the state or "
         f"lr is too large for {dtype}; lower lr, clip the gradients (fnnet.clip_by_global_norm) "
@@ -254,7 +256,7 @@ def _check_state(params: Mapping, state, slots: Tuple[str, ...], optimizer: str)
     _check_state_dict(state, optimizer)
     for slot in slots:
         if slot not in state:
-            raise ValueError(f"state has no {slot!r}; pass the dict returned by init_{optimizer}(params)")
+            raise ValueError(f"state has no {slot!r}; pass the dict returned by {_init_name(optimizer)}(params)")
         check_like(params, state[slot], f"state[{slot!r}]")
 
 
@@ -268,9 +270,17 @@ def _check_rate(value, name: str) -> float:
     return value
 
 
+#: The optimizers whose state another one's init makes.
+_INIT_OF = {"nesterov": "init_momentum", "adamw": "init_adam"}
+
+
 def _check_state_dict(state, optimizer: str) -> None:
     if not isinstance(state, Mapping):
-        raise TypeError(f"state must be the dict returned by init_{optimizer}(params), got {type(state).__name__}")
+        raise TypeError(f"state must be the dict returned by {_init_name(optimizer)}(params), got {type(state).__name__}")
+
+
+def _init_name(optimizer: str) -> str:
+    return _INIT_OF.get(optimizer, f"init_{optimizer}")
 
 
 def _step_count(state, optimizer: str) -> int:
@@ -457,7 +467,8 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
     lr = check_lr(lr)
     beta = _check_rate(beta, "beta")
     weight_decay = check_nonneg(weight_decay, "weight_decay")
-    return _lift("momentum", _momentum, params, grads, state, ("velocity",), weight_decay=weight_decay,
+    return _lift("nesterov" if nesterov else "momentum", _momentum, params, grads, state, ("velocity",),
+                 weight_decay=weight_decay,
                  lr=lr, beta=beta, nesterov=bool(nesterov))
 
 
@@ -750,7 +761,7 @@ def adamw_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarra
     beta2 = _check_rate(beta2, "beta2")
     eps = check_positive(eps, "eps")
     weight_decay = check_nonneg(weight_decay, "weight_decay")
-    t = _step_count(state, "adam") + 1
+    t = _step_count(state, "adamw") + 1
     new_params, moments = _lift("adamw", _adamw, params, grads, state, ("m", "v"),
                                 weights_only={"decay": weight_decay},
                                 lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
