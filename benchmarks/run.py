@@ -103,6 +103,7 @@ def machine_header() -> Dict[str, object]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "fnnet": getattr(fnnet, "__version__", "?"),
+        "fnnet_dir": str(Path(fnnet.__file__).resolve().parent),
         "blas": blas,
         "blas_runtime": blas_threads(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset: OpenBLAS picks the kernel)"),
@@ -118,7 +119,7 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
     rt = h["blas_runtime"]
     lines = [
         f"CPU: {h['cpu']} ({h['cpu_count']} logical cores); {h['platform']}",
-        f"Python {h['python']}, NumPy {h['numpy']}, fnnet {h['fnnet']}",
+        f"Python {h['python']}, NumPy {h['numpy']}, fnnet {h['fnnet']} from {h.get('fnnet_dir', '?')}",
         f"BLAS: {h['blas'].get('name')} {h['blas'].get('version') or ''}; "
         f"{h['blas'].get('configuration') or ''}".rstrip("; "),
         f"BLAS at run time: {rt.get('internal_api', '?')} kernel {rt.get('architecture', '?')}, "
@@ -311,7 +312,8 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     params = _cases.make_params(case, dtype)
     X, Y = _cases.make_data(case, dtype)
     fns: Dict[str, Callable[[], object]] = {}
-    fns["floor"], floor_info = select_floor(params, X, args.rounds, args.min_time / 4)
+    # the choice needs only to rank four variants: fewer, shorter rounds than the row itself
+    fns["floor"], floor_info = select_floor(params, X, min(args.rounds, 3), args.min_time / 4)
     fns.update(_cases.step_callables(fnnet, params, X, Y, case))
     if base is not None:
         fns["base_step"] = _cases.step_callables(base, params, X, Y, case)["step"]
