@@ -34,7 +34,8 @@ import functools
 import math
 import numbers
 from functools import partial
-from typing import Callable, Dict, Mapping, NamedTuple, Tuple, Union
+from collections.abc import Mapping
+from typing import Callable, Dict, NamedTuple, Tuple, Union
 
 import numpy as np
 
@@ -203,28 +204,39 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     check_like(params, grads, "grads")
     _check_state(params, state, slots, optimizer)
     weights_only = weights_only or {}
-    no_decay = {name: 0.0 for name in weights_only}
+    hyper_of = {True: {**hyper, **weights_only},                              # a weight W...
+                False: {**hyper, **{name: 0.0 for name in weights_only}}}     # a bias b...
     new_params: Params = {}
     new_state: Dict[str, Params] = {slot: {} for slot in slots}
     # an overflow anywhere in a rule (g**2 in Adam's v, say) raises here, so a step can never
     # be silently zero (x / inf) or inf
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
+            weight = _is_weight(key)
             try:
                 g = grads[key].astype(p.dtype, copy=False)
-                if weight_decay and _is_weight(key):
+                if weight_decay and weight:
                     g = g + weight_decay * p
                 arrays = [state[slot][key].astype(p.dtype, copy=False) for slot in slots]
-                p_new, *arrays_new = rule(p, g, *arrays, **hyper,
-                                          **(weights_only if _is_weight(key) else no_decay))
+                p_new, *arrays_new = rule(p, g, *arrays, **hyper_of[weight])
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
-            if not all(np.isfinite(a).all() for a in (p_new, *arrays_new)):
+            # finite in, finite out (or the errstate raised): a NaN/inf here came in
+            if not (_finite(p_new) and all(map(_finite, arrays_new))):
                 raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
             new_params[key] = p_new
             for slot, a in zip(slots, arrays_new):
                 new_state[slot][key] = a
     return new_params, new_state
+
+
+def _finite(a: np.ndarray) -> bool:
+    """Every entry of ``a`` finite.
+
+    The sum of squares (one BLAS dot, no FP flags) is finite when every entry is, unless it
+    overflows: only then is each entry looked at.
+    """
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, state: Mapping,
