@@ -10,7 +10,6 @@ import pytest
 import fnnet
 from fnnet.optim import OPTIMIZERS
 
-F32_MAX = float(np.finfo(np.float32).max)   # about 3.4e38
 #: The name each optimizer gives itself in its messages.
 NAMES = sorted(OPTIMIZERS)
 
