@@ -1,37 +1,44 @@
-"""The benchmark cases and every contender timed against fnnet's training step.
+"""The benchmark cases and every contender timed against fnnet's training step and loop.
 
 A case is a network (layer sizes, one activation per layer, a loss) and a batch size ``m``.
-For each case and dtype, :func:`build` returns zero-argument callables, all doing the work of
-ONE training step on the same seeded data:
+For each case and dtype, :func:`step_callables` returns zero-argument callables, all doing
+the work of ONE training step on the same seeded data:
 
 - ``step``: what a user writes, ``forward`` + ``backward`` (with the cost gradient) + ``sgd_step``;
   ``forward``, ``backward`` and ``update`` time the three calls alone;
-- ``floor``: the same matrix products and nothing else, on preallocated arrays with ``out=``:
-  ``W{l} @ A{l-1}`` for l = 1..L, ``dZ{l} @ A{l-1}.T`` for l = 1..L and ``W{l}.T @ dZ{l}``
-  for l = 2..L, i.e. ``3L - 1`` calls, each by the call and in the orientation fnnet uses
-  (see :func:`floor_callable`);
+- the floor: the step's ``3L - 1`` matrix products and nothing else (:func:`step_products`),
+  each offered in four ways (:func:`product_variants`: ``np.dot`` or ``np.matmul``, ``W A``
+  into an ``(n, m)`` array or ``(A^T W^T)^T`` into an ``(m, n)`` one, all with ``out=``); the
+  suite times them and keeps the fastest per product (:func:`floor_callable`). Nothing in it
+  follows fnnet's own choices, so it cannot move with what it measures;
 - ``loop``: the per-example backpropagation of the seed notebooks (seed 004, Nielsen's
   ``network.py``): column vectors ``(n, 1)``, one example at a time, sums, then the update;
 - ``torch``: PyTorch CPU eager, same network, same loss scaling, autograd, in-place SGD update;
 - ``sklearn``: ``MLPClassifier``/``MLPRegressor.partial_fit`` with one batch of ``m`` where the
   architecture is expressible (its loss and update differ in details: ratios only).
 
-Peers are imported lazily; a missing one is skipped and reported as such.
+A training case (:data:`TRAIN_CASES`) is a whole ``fnnet.train`` run of a fixed number of
+epochs of plain SGD, against a PyTorch eager loop over the same batches from the same init and
+scikit-learn's ``MLPClassifier.fit`` for as many epochs.
+
+Every fnnet contender takes the fnnet module as an argument (``nn``), so that the same case
+can time the current package and a baseline copy of another commit side by side. Only public
+names of fnnet are used. Peers are imported lazily; a missing one is skipped and reported.
 """
 
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 import fnnet
-from fnnet._validation import n_layers  # L from the keys W1..WL, as fnnet counts it
-from fnnet.network import _TRANSPOSED_FROM  # where forward computes (A.T @ W.T).T
 
-#: Learning rate of every contender (small: torch updates in place over thousands of repeats).
+#: Learning rate of every step contender (small: torch updates in place over thousands of repeats).
 LR = 1e-3
 
 
@@ -75,6 +82,15 @@ CASES: Dict[str, Case] = {c.name: c for c in [
          targets={"step_over_floor": 1.08, "torch_speedup": 1.0, "mem_ratio": 1.3}),
 ]}
 
+#: Issue 11's bounds on the current step over the baseline's (at most), per case.
+STEP_VS_BASELINE = {"tiny": 1.15, "small": 1.15, "nielsen10": 1.15, "mid": 1.0, "big": 1.0}
+
+
+def layer_count(params: Dict[str, np.ndarray]) -> int:
+    """``L``, the number of weight matrices ``W1..WL`` in ``params``."""
+    return sum(1 for key in params if key.startswith("W"))
+
+
 def make_data(case: Case, dtype, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Seeded ``X`` of shape ``(n0, m)`` and ``Y`` of shape ``(nL, m)``, C-contiguous, in ``dtype``."""
     rng = np.random.default_rng(seed)
@@ -102,11 +118,11 @@ def make_params(case: Case, dtype, seed: int = 0) -> Dict[str, np.ndarray]:
     return fnnet.init_params(list(case.layer_dims), seed=seed, init=case.init, dtype=dtype)
 
 
-# --- fnnet --------------------------------------------------------------------------------------
-def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]:
-    """The full step and its three parts, each a zero-argument callable (pure: params never change)."""
+# --- fnnet (the current package or a baseline copy) ---------------------------------------------
+def step_callables(nn: ModuleType, params, X, Y, case: Case) -> Dict[str, Callable[[], object]]:
+    """The full step of package ``nn`` and its three parts (pure: params never change)."""
     acts, loss = list(case.activations), case.loss
-    forward, backward, sgd_step = fnnet.forward, fnnet.backward, fnnet.sgd_step
+    forward, backward, sgd_step = nn.forward, nn.backward, nn.sgd_step
     _, cache = forward(params, X, acts)
     grads = backward(params, cache, Y, loss)
 
@@ -123,51 +139,59 @@ def fnnet_callables(params, X, Y, case: Case) -> Dict[str, Callable[[], object]]
     }
 
 
-# --- BLAS floor ---------------------------------------------------------------------------------
-def floor_callable(params, X, plain: bool = False) -> Tuple[Callable[[], None], int]:
-    """The ``3L - 1`` matrix products of one step on preallocated arrays, and their count.
+# --- the floor: the step's matrix products, each the fastest way NumPy makes it ------------------
+def step_products(params, X, seed: int = 1) -> List[Tuple[str, np.ndarray, np.ndarray]]:
+    """The ``3L - 1`` matrix products of one step, as ``(label, P, Q)`` with the product ``P Q``.
 
-    Each product is computed as fnnet computes it, so that the floor is a floor: ``np.dot``
-    (the BLAS call without matmul's ufunc overhead), in the transposed orientation where
-    ``forward`` uses it (``fnnet.network._TRANSPOSED_FROM``). ``plain=True``: every product as
-    ``np.matmul`` into a C-ordered array instead (the floor as issue 5 words it, reported
-    alongside). ``floor.products`` lists ``(kernel, a, b, out, (P, Q, R))``:
-    ``kernel(a, b, out=out)`` leaves the product ``P @ Q`` in ``R`` (``out`` or its transpose).
+    Forward ``Z{l} = W{l} A{l-1}`` for l = 1..L; backward ``dW{l} = dZ{l} A{l-1}^T`` for
+    l = 1..L and ``dA{l-1} = W{l}^T dZ{l}`` for l = 2..L (``dA0`` is never needed). ``W{l}`` and
+    ``A0 = X`` are the caller's arrays; ``A{l}`` ``(n_l, m)`` and ``dZ{l}`` ``(n_l, m)`` are
+    seeded C-ordered arrays of the dtype (values in [0, 1) and around 1e-3: no denormals).
+    Transposes are views, as a step takes them.
     """
-    L = n_layers(params)
+    rng = np.random.default_rng(seed)
+    L, m, dtype = layer_count(params), X.shape[1], X.dtype
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
-    m, dtype = X.shape[1], X.dtype
-    kernel = np.matmul if plain else np.dot
-    products = []
+    A = [X] + [rng.random((W.shape[0], m)).astype(dtype) for W in Ws[:-1]]          # A0..A{L-1}
+    dZ = [(1e-3 * (1.0 + rng.random((W.shape[0], m)))).astype(dtype) for W in Ws]   # dZ1..dZL
+    products = [(f"Z{l} = W{l} A{l - 1}", Ws[l - 1], A[l - 1]) for l in range(1, L + 1)]
+    products += [(f"dW{l} = dZ{l} A{l - 1}^T", dZ[l - 1], A[l - 1].T) for l in range(L, 0, -1)]
+    products += [(f"dA{l - 1} = W{l}^T dZ{l}", Ws[l - 1].T, dZ[l - 1]) for l in range(L, 1, -1)]
+    return products
 
-    def product(P, Q, forward=False):
-        """``P @ Q`` into a new preallocated array (transposed where ``forward`` would)."""
-        (n, k), cols = P.shape, Q.shape[1]
-        if forward and not plain and n < cols and n * cols * k >= _TRANSPOSED_FROM:
-            out = np.empty((cols, n), dtype=dtype)
-            products.append((kernel, Q.T, P.T, out, (P, Q, out.T)))
-            return out.T
-        out = np.empty((n, cols), dtype=dtype)
-        products.append((kernel, P, Q, out, (P, Q, out)))
-        return out
 
-    A = [X]
-    for W in Ws:  # forward: Z{l} = W{l} @ A{l-1}
-        A.append(product(W, A[-1], forward=True))
-        A[-1][...] = 1.0
-    dZ = [None] + [np.full((W.shape[0], m), 1e-3, dtype=dtype) for W in Ws]
-    for l in range(L, 0, -1):  # dW{l} = dZ{l} @ A{l-1}.T
-        product(dZ[l], A[l - 1].T)
-    for l in range(L, 1, -1):  # dA{l-1} = W{l}.T @ dZ{l}
-        product(Ws[l - 1].T, dZ[l])
-    calls = [(kernel, a, b, out) for kernel, a, b, out, _ in products]
+def product_variants(P: np.ndarray, Q: np.ndarray) -> Dict[str, Tuple[Callable[[], None], np.ndarray]]:
+    """Four ways to make ``P Q`` (P ``(n, k)``, Q ``(k, m)``) into a preallocated array.
+
+    ``"dot"``, ``"matmul"``: ``np.dot`` / ``np.matmul(P, Q, out=R)``, R C-ordered ``(n, m)``;
+    ``"dot^T"``, ``"matmul^T"``: the same call on ``(Q^T, P^T)`` into a C-ordered ``(m, n)``
+    array, whose transpose (a view) is the product. Returns ``name -> (call, product view)``.
+    """
+    (n, _), m = P.shape, Q.shape[1]
+    variants = {}
+    for name, kernel in (("dot", np.dot), ("matmul", np.matmul)):
+        out = np.empty((n, m), dtype=P.dtype)
+        variants[name] = (_bound(kernel, P, Q, out), out)
+        out_t = np.empty((m, n), dtype=P.dtype)
+        variants[name + "^T"] = (_bound(kernel, Q.T, P.T, out_t), out_t.T)
+    return variants
+
+
+def _bound(kernel, a, b, out) -> Callable[[], None]:
+    def call():
+        kernel(a, b, out=out)
+    return call
+
+
+def floor_callable(calls: Sequence[Callable[[], None]]) -> Callable[[], None]:
+    """One call that makes every product in ``calls`` once, in order (the floor of one step)."""
+    calls = tuple(calls)
 
     def floor():
-        for kernel, a, b, out in calls:
-            kernel(a, b, out=out)
+        for call in calls:
+            call()
 
-    floor.products = products  # type: ignore[attr-defined]
-    return floor, len(calls)
+    return floor
 
 
 # --- the per-example loop of the seed notebooks -------------------------------------------------
@@ -211,7 +235,7 @@ def loop_gradients(Ws: List[np.ndarray], bs: List[np.ndarray], X: np.ndarray, Y:
 
 def loop_callable(params, X, Y, case: Case) -> Callable[[], object]:
     """One training step the seed-notebook way: per-example gradients, summed, then the update."""
-    L = n_layers(params)
+    L = layer_count(params)
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
     bs = [params[f"b{l}"] for l in range(1, L + 1)]
     m, loss = X.shape[1], case.loss
@@ -226,11 +250,11 @@ def loop_callable(params, X, Y, case: Case) -> Callable[[], object]:
     return loop
 
 
-def check_loop(params, X, Y, case: Case) -> float:
-    """Max relative difference between the loop's gradients (divided by m) and fnnet's."""
-    L = n_layers(params)
-    _, cache = fnnet.forward(params, X, list(case.activations))
-    grads = fnnet.backward(params, cache, Y, case.loss)
+def check_loop(params, X, Y, case: Case, nn: ModuleType = fnnet) -> float:
+    """Max relative difference between the loop's gradients (divided by m) and those of ``nn``."""
+    L = layer_count(params)
+    _, cache = nn.forward(params, X, list(case.activations))
+    grads = nn.backward(params, cache, Y, case.loss)
     with np.errstate(over="ignore"):
         nw, nb = loop_gradients([params[f"W{l}"] for l in range(1, L + 1)],
                                 [params[f"b{l}"] for l in range(1, L + 1)], X, Y, case.loss)
@@ -263,7 +287,7 @@ def torch_callable(params, X, Y, case: Case, threads: int):
     import torch.nn.functional as F
 
     torch.set_num_threads(threads)
-    L = n_layers(params)
+    L = layer_count(params)
     ps = []
     for l in range(1, L + 1):
         ps.append(torch.tensor(params[f"W{l}"], requires_grad=True))
@@ -308,9 +332,10 @@ def torch_callable(params, X, Y, case: Case, threads: int):
     return step, grads
 
 
-def check_torch(params, X, Y, case: Case, torch_grads) -> float:
-    _, cache = fnnet.forward(params, X, list(case.activations))
-    grads = fnnet.backward(params, cache, Y, case.loss)
+def check_torch(params, X, Y, case: Case, torch_grads, nn: ModuleType = fnnet) -> float:
+    """Max relative difference between torch's gradients and those of ``nn``."""
+    _, cache = nn.forward(params, X, list(case.activations))
+    grads = nn.backward(params, cache, Y, case.loss)
     return max(_rel_diff(grads[k], torch_grads[k]) for k in grads)
 
 
@@ -330,8 +355,6 @@ def sklearn_callable(params, X, Y, case: Case) -> Callable[[], object]:
     (small: relu + identity/squared loss) match fnnet's network; sklearn also computes the loss
     value, binarizes labels and validates on every call.
     """
-    import warnings
-
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     hidden = tuple(case.layer_dims[1:-1])
@@ -381,7 +404,7 @@ def memory(params, X, Y, case: Case) -> Dict[str, float]:
         new = fnnet.sgd_step(params, grads, LR)
         return cache, grads, new
 
-    L = n_layers(params)
+    L = layer_count(params)
     cache, grads = grad_only()  # warm-up outside the trace
     act_bytes = sum(cache[f"A{l}"].nbytes for l in range(1, L + 1))
     grad_bytes = sum(g.nbytes for g in grads.values())
@@ -411,3 +434,160 @@ def gemm_flops(layer_dims: Sequence[int], m: int) -> int:
     """Flops of the ``3L - 1`` GEMMs: ``2 m n_l n_{l-1}`` each."""
     pairs = list(zip(layer_dims[1:], layer_dims[:-1]))
     return 2 * m * (2 * sum(a * b for a, b in pairs) + sum(a * b for a, b in pairs[1:]))
+
+
+# --- training loops -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainCase:
+    """A whole training run: a network, plain SGD with a constant rate, a number of epochs."""
+
+    name: str
+    layer_dims: Tuple[int, ...]
+    activations: Tuple[str, ...]
+    loss: str  # "cce": softmax output, one-hot targets (the only pairing the peers' loops need)
+    batch_size: int
+    lr: float
+    epochs: int
+    quick_epochs: int
+    dtype: str
+    data: str  # "spiral" or "fashion"
+    quick_examples: Optional[int]  # --quick trains on the first this many examples
+    note: str
+
+
+#: ``spiral``: the network, batch size and rate ``python -m fnnet train`` uses by default (its
+#: epilog lists them; a test keeps them in step), with SGD instead of its Adam so that every
+#: contender does the same update. ``fashion``: Fashion-MNIST's shape with the CLI's MNIST network.
+TRAIN_CASES: Dict[str, TrainCase] = {c.name: c for c in [
+    TrainCase("spiral", (2, 100, 3), ("relu", "softmax"), "cce", 32, 0.01, 300, 30, "float64", "spiral", None,
+              "`python -m fnnet train`'s default: spiral 3 x 100, hidden [100] relu, batches of 32, lr 0.01"),
+    TrainCase("fashion", (784, 256, 128, 10), ("relu", "relu", "softmax"), "cce", 128, 0.001, 2, 1, "float32",
+              "fashion", 4096, "Fashion-MNIST's training set (synthetic of its shape when absent), batches of 128"),
+]}
+
+#: Issue 11's bounds on the current train over the baseline's (at most): 1.3x faster on the spiral.
+TRAIN_VS_BASELINE = {"spiral": 1.0 / 1.3, "fashion": 1.0}
+
+
+def train_data(tc: TrainCase, quick: bool, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """``X`` ``(n0, m)``, one-hot ``Y`` ``(k, m)``, labels ``(m,)`` in the case's dtype, and where they came from."""
+    dtype = np.dtype(tc.dtype)
+    k = tc.layer_dims[-1]
+    if tc.data == "spiral":
+        X, labels = fnnet.spiral(seed=seed)  # the CLI's call: 3 arms of 100 points
+        source = "fnnet.spiral(seed=0)"
+    else:
+        directory = fnnet.fashion_mnist_dir()
+        m = tc.quick_examples if quick else 60_000
+        if directory is not None:
+            X, labels, _, _ = fnnet.load_mnist(directory, dtype=dtype)
+            X, labels = X[:, :m], labels[:m]
+            source = f"Fashion-MNIST ({directory})"
+        else:
+            rng = np.random.default_rng(seed)
+            X, labels = rng.random((tc.layer_dims[0], m)), rng.integers(0, k, m)
+            source = "synthetic, Fashion-MNIST's shape (the real set is not installed)"
+    X = np.ascontiguousarray(X, dtype=dtype)
+    return X, fnnet.one_hot(labels, k, dtype=dtype), np.asarray(labels, dtype=np.int64), source
+
+
+def train_params(tc: TrainCase, seed: int = 0) -> Dict[str, np.ndarray]:
+    return fnnet.init_params(list(tc.layer_dims), seed=seed, init="he", dtype=np.dtype(tc.dtype))
+
+
+def train_callable(nn: ModuleType, params, X, Y, tc: TrainCase, epochs: int, seed: int = 0):
+    """``nn.train`` with plain SGD for ``epochs`` epochs, silent; returns ``(params, history)``."""
+    acts = list(tc.activations)
+
+    def run():
+        return nn.train(params, X, Y, acts, tc.loss, epochs=epochs, batch_size=tc.batch_size, lr=tc.lr,
+                        optimizer="sgd", seed=seed, verbose=0)
+
+    return run
+
+
+def shuffles(m: int, epochs: int, seed: int = 0) -> List[np.ndarray]:
+    """The per-epoch permutations ``fnnet.train(seed=seed)`` draws: ``default_rng(seed).permutation(m)``."""
+    rng = np.random.default_rng(seed)
+    return [rng.permutation(m) for _ in range(epochs)]
+
+
+def torch_train_callable(params, X, Y, tc: TrainCase, epochs: int, threads: int, seed: int = 0):
+    """A PyTorch eager loop over the batches ``fnnet.train`` uses: same init, mean CCE, plain SGD.
+
+    Each epoch gathers the shuffled examples into a new array and takes contiguous batches of
+    ``batch_size`` rows (the last shorter), as ``fnnet.train`` does; the loop sums the batch costs
+    (``.item()``), as ``train``'s history does. ``run()`` returns the final params in fnnet's layout.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if tc.loss != "cce" or tc.activations[-1] != "softmax":
+        raise ValueError(f"the torch training loop needs softmax + cce, got {tc.activations[-1]} + {tc.loss}")
+    torch.set_num_threads(threads)
+    L = layer_count(params)
+    init = []  # W1, b1, W2, ...: torch's (out, in) weights are fnnet's W; biases flat
+    for l in range(1, L + 1):
+        init += [torch.from_numpy(params[f"W{l}"].copy()), torch.from_numpy(params[f"b{l}"].ravel().copy())]
+    hidden = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+    acts = [hidden[a] for a in tc.activations[:-1]]
+    XT = torch.from_numpy(np.ascontiguousarray(X.T))
+    YT = torch.from_numpy(np.ascontiguousarray(Y.T))
+    m, bs, lr = XT.shape[0], tc.batch_size, tc.lr
+    perms = [torch.from_numpy(p) for p in shuffles(m, epochs, seed)]
+
+    def run():
+        ps = [t.clone().requires_grad_() for t in init]
+        total = 0.0
+        for perm in perms:
+            Xe, Ye = XT[perm], YT[perm]
+            for i in range(0, m, bs):
+                a = Xe[i:i + bs]
+                for l, act in enumerate(acts):
+                    a = act(F.linear(a, ps[2 * l], ps[2 * l + 1]))
+                J = F.cross_entropy(F.linear(a, ps[-2], ps[-1]), Ye[i:i + bs])
+                for p in ps:
+                    p.grad = None
+                J.backward()
+                with torch.no_grad():
+                    for p in ps:
+                        p.sub_(p.grad, alpha=lr)
+                total += J.item() * a.shape[0]
+        return {f"{kind}{l}": (ps[2 * l - 2] if kind == "W" else ps[2 * l - 1].reshape(-1, 1)).detach().numpy()
+                for l in range(1, L + 1) for kind in ("W", "b")}
+
+    return run
+
+
+def sklearn_train_callable(X, labels, tc: TrainCase, epochs: int, seed: int = 0):
+    """``MLPClassifier.fit`` for exactly ``epochs`` epochs of plain SGD on the same batch size and rate.
+
+    Solver sgd, constant rate ``learning_rate_init``, no momentum, no L2, no early stopping, and
+    ``n_iter_no_change`` past the last epoch (so the loss plateau rule never stops it); its own
+    init and shuffles (``random_state``). ``run()`` returns the fitted model.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    act = {"sigmoid": "logistic", "relu": "relu", "tanh": "tanh"}[tc.activations[0]]
+    Xr = np.ascontiguousarray(X.T)
+
+    def run():
+        model = MLPClassifier(hidden_layer_sizes=tuple(tc.layer_dims[1:-1]), activation=act, solver="sgd",
+                              alpha=0.0, batch_size=tc.batch_size, learning_rate="constant",
+                              learning_rate_init=tc.lr, momentum=0.0, nesterovs_momentum=False,
+                              max_iter=epochs, shuffle=True, random_state=seed, early_stopping=False,
+                              n_iter_no_change=epochs + 1, tol=0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: the point
+            model.fit(Xr, labels)
+        if model.n_iter_ != epochs:
+            raise AssertionError(f"MLPClassifier ran {model.n_iter_} epochs, expected {epochs}")
+        return model
+
+    return run
+
+
+def max_rel_diff(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> float:
+    """Max over the keys of ``|a - b|.max() / |b|.max()``."""
+    return max(_rel_diff(a[k], b[k]) for k in a)

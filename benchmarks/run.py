@@ -1,34 +1,47 @@
-"""fnnet's benchmark suite: one training step against its BLAS floor, the seed loop and peers.
+"""fnnet's benchmark suite: a training step against its BLAS floor, training loops, peers, a baseline.
 
 Run::
 
     python benchmarks/run.py                      # every case, float32 and float64 (a few minutes)
     python benchmarks/run.py --quick              # seconds: checks that everything runs
+    python benchmarks/run.py --baseline-commit    # also time fnnet of commit 2e599c7 beside the current one
+    python benchmarks/run.py --baseline ../other-checkout --cases mid,big --train spiral
     python benchmarks/run.py --cases tiny,nielsen10 --dtype float64 --json out.json --markdown out.md
 
-For every case and dtype it times, as medians over interleaved rounds after warm-up:
+For every step case and dtype it times, as medians over interleaved rounds after warm-up:
 ``step`` (``forward`` + ``backward`` + ``sgd_step``, as a user writes it) and its three parts;
-the BLAS ``floor`` (the step's ``3L - 1`` matrix products, each computed as fnnet computes
-it, on preallocated arrays) and, beside it, the ``matmul_floor`` (the same products, every one
-as ``np.matmul`` into a C-ordered array); the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and scikit-learn's ``partial_fit`` when
-installed. Every contender runs in each round, one after another, so machine noise hits them
-alike; only ratios measured in one run are meaningful. Memory: tracemalloc peak of forward +
-backward over the minimum (cache activations + grads).
+the ``floor``, the step's ``3L - 1`` matrix products on preallocated arrays, each made the
+fastest of four ways (``np.dot`` or ``np.matmul``, ``W A`` or ``(A^T W^T)^T``), chosen by timing
+them in the same run; the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and
+scikit-learn's ``partial_fit`` when installed; with a baseline, the baseline's step. Every
+training-loop case times ``fnnet.train`` for a fixed number of epochs (and the baseline's)
+against a PyTorch eager loop over the same batches and ``MLPClassifier.fit``. Every contender
+runs in each round, one after another, so machine noise hits them alike; only ratios measured
+in one run are meaningful. Memory: tracemalloc peak of forward + backward over the minimum
+(cache activations + grads). ``benchmarks/`` uses only fnnet's public names.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
+import importlib.util
+import io
 import json
 import math
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from types import ModuleType
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -38,8 +51,6 @@ import _cases  # noqa: E402
 import fnnet  # noqa: E402
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
-#: Order of the contenders in a round (rotated every round) and of the columns.
-CONTENDERS = ("floor", "step", "forward", "backward", "update", "matmul_floor", "loop", "torch", "sklearn")
 
 
 # --- the machine --------------------------------------------------------------------------------
@@ -92,6 +103,7 @@ def machine_header() -> Dict[str, object]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "fnnet": getattr(fnnet, "__version__", "?"),
+        "fnnet_dir": str(Path(fnnet.__file__).resolve().parent),
         "blas": blas,
         "blas_runtime": blas_threads(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset: OpenBLAS picks the kernel)"),
@@ -107,7 +119,7 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
     rt = h["blas_runtime"]
     lines = [
         f"CPU: {h['cpu']} ({h['cpu_count']} logical cores); {h['platform']}",
-        f"Python {h['python']}, NumPy {h['numpy']}, fnnet {h['fnnet']}",
+        f"Python {h['python']}, NumPy {h['numpy']}, fnnet {h['fnnet']} from {h.get('fnnet_dir', '?')}",
         f"BLAS: {h['blas'].get('name')} {h['blas'].get('version') or ''}; "
         f"{h['blas'].get('configuration') or ''}".rstrip("; "),
         f"BLAS at run time: {rt.get('internal_api', '?')} kernel {rt.get('architecture', '?')}, "
@@ -118,6 +130,10 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
         f"Memory allocator: {h.get('malloc', 'default')}",
         f"Load average at start: {h['loadavg_at_start']}",
     ]
+    base = h.get("baseline")
+    if base:
+        lines.append(f"Baseline: fnnet {base['version']} " + (f"of commit {base['commit']} " if base["commit"] else "")
+                     + f"from {base['dir']}, imported as {BASELINE_MODULE}")
     return lines
 
 
@@ -198,16 +214,109 @@ def _loadavg() -> Optional[float]:
         return None
 
 
-# --- one row ------------------------------------------------------------------------------------
-def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional[str]], threads: int) -> Dict:
+# --- the baseline: fnnet of another commit, imported under another name -------------------------
+#: The core issue 9 compares against ("today's core"): ``--baseline-commit`` with no value.
+DEFAULT_BASELINE_COMMIT = "2e599c7"
+BASELINE_MODULE = "fnnet_baseline"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def load_baseline(directory) -> ModuleType:
+    """Import the package ``directory/fnnet`` as ``fnnet_baseline`` (fnnet imports itself only relatively)."""
+    init = Path(directory) / "fnnet" / "__init__.py"
+    if not init.is_file():
+        raise ValueError(f"--baseline: no fnnet package in {directory} (expected {init})")
+    spec = importlib.util.spec_from_file_location(BASELINE_MODULE, init,
+                                                  submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[BASELINE_MODULE] = module  # its relative imports resolve through sys.modules
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[BASELINE_MODULE]
+        raise
+    return module
+
+
+def export_commit(commit: str, destination, repo: Path = REPO) -> str:
+    """Write the ``fnnet/`` tree of ``commit`` into ``destination`` (``git archive``); return its full hash."""
+    try:
+        found = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+                               capture_output=True, text=True)
+    except FileNotFoundError:
+        raise ValueError("--baseline-commit needs git, which is not on PATH") from None
+    if found.returncode != 0:
+        raise ValueError(f"--baseline-commit: {commit!r} is not a commit of the repository {repo}")
+    sha = found.stdout.strip()
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", sha, "fnnet"],
+                             capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(destination, filter="data")
+        else:  # Python without extraction filters; the archive is our own repository's
+            tar.extractall(destination)
+    return sha
+
+
+def baseline_from_args(args) -> Tuple[Optional[ModuleType], Optional[Dict[str, str]]]:
+    """The baseline package the options ask for (or None) and a description of it."""
+    if args.baseline_commit:
+        directory = tempfile.mkdtemp(prefix="fnnet-baseline-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        sha = export_commit(args.baseline_commit, directory)
+        module = load_baseline(directory)
+        return module, {"commit": sha, "dir": directory, "version": getattr(module, "__version__", "?")}
+    if args.baseline:
+        module = load_baseline(args.baseline)
+        return module, {"commit": None, "dir": str(Path(args.baseline).resolve()),
+                        "version": getattr(module, "__version__", "?")}
+    return None, None
+
+
+# --- the floor ----------------------------------------------------------------------------------
+def select_floor(params, X, rounds: int, min_time: float) -> Tuple[Callable[[], None], List[Dict]]:
+    """Time the four variants of each of the step's products; the floor makes each the fastest way."""
+    calls, info = [], []
+    for label, P, Q in _cases.step_products(params, X):
+        variants = _cases.product_variants(P, Q)
+        times = interleaved_medians({name: call for name, (call, _) in variants.items()}, rounds, min_time)
+        med = {name: t["median_s"] for name, t in times.items()}
+        best = min(med, key=med.get)
+        calls.append(variants[best][0])
+        info.append({"product": label, "shape": f"({P.shape[0]}, {P.shape[1]}) x ({Q.shape[0]}, {Q.shape[1]})",
+                     "fastest": best, "median_s": med})
+    return _cases.floor_callable(calls), info
+
+
+# --- one step row -------------------------------------------------------------------------------
+AT_MOST = ("step_over_floor", "mem_ratio", "step_over_base", "train_over_base")
+
+
+def judge(targets: Dict[str, float], ratios: Dict[str, float]) -> Dict[str, Dict]:
+    """Each target against its measured ratio: met or missed, and by how much."""
+    out = {}
+    for key, target in targets.items():
+        value = ratios.get(key)
+        if value is None:
+            out[key] = {"target": target, "value": None, "met": None}
+            continue
+        at_most = key in AT_MOST
+        out[key] = {"target": target, "value": value, "met": value <= target if at_most else value >= target,
+                    "kind": "max" if at_most else "min", "off_by": (value / target) if at_most else (target / value)}
+    return out
+
+
+def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional[str]], threads: int,
+             base: Optional[ModuleType] = None) -> Dict:
     dtype = DTYPES[dtype_name]
     params = _cases.make_params(case, dtype)
     X, Y = _cases.make_data(case, dtype)
     fns: Dict[str, Callable[[], object]] = {}
-    floor, n_gemms = _cases.floor_callable(params, X)
-    fns["floor"] = floor
-    fns["matmul_floor"] = _cases.floor_callable(params, X, plain=True)[0]
-    fns.update(_cases.fnnet_callables(params, X, Y, case))
+    # the choice needs only to rank four variants: fewer, shorter rounds than the row itself
+    fns["floor"], floor_info = select_floor(params, X, min(args.rounds, 3), args.min_time / 4)
+    fns.update(_cases.step_callables(fnnet, params, X, Y, case))
+    if base is not None:
+        fns["base_step"] = _cases.step_callables(base, params, X, Y, case)["step"]
     checks: Dict[str, float] = {}
     skipped: Dict[str, str] = {}
     if case.loop:
@@ -240,11 +349,16 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     med = {k: v["median_s"] for k, v in times.items()}
     ratios = {
         "step_over_floor": med["step"] / med["floor"],
-        "step_over_matmul_floor": med["step"] / med["matmul_floor"],
         "forward_share": med["forward"] / med["step"],
         "backward_share": med["backward"] / med["step"],
         "update_share": med["update"] / med["step"],
+        # what picking the fastest variant saves over making every product as np.dot(W, A)
+        "floor_choice_gain": (sum(p["median_s"]["dot"] for p in floor_info)
+                              / sum(min(p["median_s"].values()) for p in floor_info)),
     }
+    if "base_step" in med:
+        ratios["base_step_over_floor"] = med["base_step"] / med["floor"]
+        ratios["step_over_base"] = med["step"] / med["base_step"]
     if "loop" in med:
         ratios["loop_speedup"] = med["loop"] / med["step"]
     if "torch" in med:
@@ -254,24 +368,66 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     mem = _cases.memory(params, X, Y, case)
     ratios["mem_ratio"] = mem["grad_peak_bytes"] / mem["grad_min_bytes"]
     ratios["mem_ratio_step"] = mem["step_peak_bytes"] / mem["step_min_bytes"]
-    targets = {}
-    for key, target in case.targets.items():
-        value = ratios.get(key)
-        if value is None:
-            targets[key] = {"target": target, "value": None, "met": None}
-            continue
-        at_most = key in ("step_over_floor", "mem_ratio")
-        met = value <= target if at_most else value >= target
-        targets[key] = {"target": target, "value": value, "met": met, "kind": "max" if at_most else "min",
-                        "off_by": (value / target) if at_most else (target / value)}
+    targets = dict(case.targets)
+    if base is not None and case.name in _cases.STEP_VS_BASELINE:
+        targets["step_over_base"] = _cases.STEP_VS_BASELINE[case.name]
     flops = _cases.gemm_flops(case.layer_dims, case.m)
     return {
         "case": case.name, "dtype": dtype_name, "layer_dims": list(case.layer_dims),
         "activations": list(case.activations), "loss": case.loss, "m": case.m, "note": case.note,
-        "n_gemms": n_gemms, "gemm_flops": flops, "floor_gflops": flops / med["floor"] / 1e9,
+        "n_products": len(floor_info), "floor_products": floor_info,
+        "gemm_flops": flops, "floor_gflops": flops / med["floor"] / 1e9,
         "times": times, "ratios": ratios, "memory": mem, "checks": checks, "skipped": skipped,
-        "targets": targets, "loadavg_1min": load,
+        "targets": judge(targets, ratios), "loadavg_1min": load,
         "step_page_faults": faults,
+    }
+
+
+# --- one training-loop row ----------------------------------------------------------------------
+def run_train_case(tc: _cases.TrainCase, args, peers: Dict[str, Optional[str]], threads: int,
+                   base: Optional[ModuleType] = None) -> Dict:
+    X, Y, labels, source = _cases.train_data(tc, args.quick)
+    params = _cases.train_params(tc)
+    epochs = tc.quick_epochs if args.quick else tc.epochs
+    m = X.shape[1]
+    fns: Dict[str, Callable[[], object]] = {"fnnet": _cases.train_callable(fnnet, params, X, Y, tc, epochs)}
+    if base is not None:
+        fns["baseline"] = _cases.train_callable(base, params, X, Y, tc, epochs)
+    checks: Dict[str, float] = {}
+    skipped: Dict[str, str] = {}
+    if "torch" in args.peers and peers.get("torch"):
+        fns["torch"] = _cases.torch_train_callable(params, X, Y, tc, epochs, threads)
+        if tc.dtype == "float64":  # same batches, same init, same updates: the same params at the end
+            checks["torch_params_rel_diff"] = _cases.max_rel_diff(fns["torch"](), fns["fnnet"]()[0])
+            if checks["torch_params_rel_diff"] > 1e-8:
+                raise AssertionError(f"train {tc.name}: torch's final params differ from fnnet's by "
+                                     f"{checks['torch_params_rel_diff']:.2e}: not the same batches or updates")
+    else:
+        skipped["torch"] = "not installed" if "torch" in args.peers else "not requested (--peers)"
+    if "sklearn" in args.peers and peers.get("sklearn"):
+        fns["sklearn"] = _cases.sklearn_train_callable(X, labels, tc, epochs)
+    else:
+        skipped["sklearn"] = "not installed" if "sklearn" in args.peers else "not requested (--peers)"
+    load_before = _loadavg()
+    times = interleaved_medians(fns, args.train_rounds, args.min_time)
+    load = [load_before, _loadavg()]
+    med = {k: v["median_s"] for k, v in times.items()}
+    batches = math.ceil(m / tc.batch_size)
+    ratios = {}
+    if "baseline" in med:
+        ratios["train_over_base"] = med["fnnet"] / med["baseline"]
+    if "torch" in med:
+        ratios["torch_speedup"] = med["torch"] / med["fnnet"]
+    if "sklearn" in med:
+        ratios["sklearn_speedup"] = med["sklearn"] / med["fnnet"]
+    targets = {"train_over_base": _cases.TRAIN_VS_BASELINE[tc.name]} if base is not None else {}
+    return {
+        "case": tc.name, "dtype": tc.dtype, "layer_dims": list(tc.layer_dims), "activations": list(tc.activations),
+        "loss": tc.loss, "batch_size": tc.batch_size, "lr": tc.lr, "epochs": epochs, "examples": m,
+        "batches_per_epoch": batches, "data": source, "note": tc.note,
+        "per_batch_s": med["fnnet"] / (epochs * batches),
+        "times": times, "ratios": ratios, "checks": checks, "skipped": skipped,
+        "targets": judge(targets, ratios), "loadavg_1min": load,
     }
 
 
@@ -290,8 +446,11 @@ def _x(value: Optional[float], digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}x"
 
 
-COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "step/matmul",
+COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "base/floor", "now/base",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
+TRAIN_COLUMNS = ("case", "dtype", "examples", "epochs", "batches", "fnnet", "per batch", "baseline", "now/base",
+                 "torch", "sklearn", "vs torch", "vs sklearn")
+FLOOR_COLUMNS = ("case", "dtype", "fastest variant per product", "all-dot/floor")
 
 
 def table_rows(rows: List[Dict]) -> List[List[str]]:
@@ -301,49 +460,87 @@ def table_rows(rows: List[Dict]) -> List[List[str]]:
         ra = r["ratios"]
         out.append([r["case"], r["dtype"], _t(med.get("forward")), _t(med.get("backward")),
                     _t(med.get("update")), _t(med.get("step")), _t(med.get("floor")),
-                    _x(ra["step_over_floor"]), _x(ra.get("step_over_matmul_floor")),
+                    _x(ra["step_over_floor"]), _x(ra.get("base_step_over_floor")), _x(ra.get("step_over_base")),
                     _x(ra.get("loop_speedup"), 1), _x(ra.get("torch_speedup")),
                     _x(ra.get("sklearn_speedup")), _x(ra.get("mem_ratio")),
                     "-" if r["step_page_faults"] != r["step_page_faults"] else f"{r['step_page_faults']:.0f}"])
     return out
 
 
-def text_table(rows: List[Dict]) -> str:
-    body = table_rows(rows)
-    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(COLUMNS)]
+def train_rows(rows: List[Dict]) -> List[List[str]]:
+    out = []
+    for r in rows:
+        med = {k: v["median_s"] for k, v in r["times"].items()}
+        ra = r["ratios"]
+        out.append([r["case"], r["dtype"], str(r["examples"]), str(r["epochs"]), str(r["batches_per_epoch"]),
+                    _t(med["fnnet"]), _t(r["per_batch_s"]), _t(med.get("baseline")), _x(ra.get("train_over_base")),
+                    _t(med.get("torch")), _t(med.get("sklearn")), _x(ra.get("torch_speedup")),
+                    _x(ra.get("sklearn_speedup"))])
+    return out
+
+
+def floor_rows(rows: List[Dict]) -> List[List[str]]:
+    return [[r["case"], r["dtype"], ", ".join(f"{p['product'].split(' ')[0]} {p['fastest']}" for p in r["floor_products"]),
+             _x(r["ratios"]["floor_choice_gain"])] for r in rows]
+
+
+def text_table(columns: Sequence[str], body: List[List[str]]) -> str:
+    widths = [max([len(c)] + [len(b[i]) for b in body]) for i, c in enumerate(columns)]
     line = lambda cells: "  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join([line(COLUMNS), line(["-" * w for w in widths])] + [line(b) for b in body])
+    return "\n".join([line(columns), line(["-" * w for w in widths])] + [line(b) for b in body])
 
 
-def target_lines(rows: List[Dict]) -> List[Dict[str, str]]:
-    labels = {"step_over_floor": "step / floor", "torch_speedup": "vs torch", "loop_speedup": "vs loop",
-              "mem_ratio": "memory / minimum"}
+def markdown_table(columns: Sequence[str], body: List[List[str]], left: int = 2) -> List[str]:
+    lines = ["| " + " | ".join(columns) + " |",
+             "|" + "|".join("---" if i < left else "---:" for i in range(len(columns))) + "|"]
+    return lines + ["| " + " | ".join(b) + " |" for b in body]
+
+
+LABELS = {"step_over_floor": "step / floor", "torch_speedup": "vs torch", "loop_speedup": "vs loop",
+          "mem_ratio": "memory / minimum", "step_over_base": "step now / baseline",
+          "train_over_base": "train now / baseline"}
+
+
+def target_lines(rows: List[Dict], prefix: str = "") -> List[Dict[str, str]]:
     out = []
     for r in rows:
         for key, t in r["targets"].items():
-            sign = "<=" if t.get("kind", "max" if key in ("step_over_floor", "mem_ratio") else "min") == "max" else ">="
+            sign = "<=" if key in AT_MOST else ">="
             if t["value"] is None:
                 verdict = "not measured"
             elif t["met"]:
                 verdict = "met"
             else:
                 verdict = f"MISSED by {(t['off_by'] - 1) * 100:.{0 if t['off_by'] >= 1.01 else 1}f}%"
-            out.append({"case": f"{r['case']} {r['dtype']}", "what": labels[key], "target": f"{sign} {t['target']:g}x",
+            out.append({"case": f"{prefix}{r['case']} {r['dtype']}", "what": LABELS[key],
+                        "target": f"{sign} {t['target']:.3g}x",
                         "value": "-" if t["value"] is None else f"{t['value']:.2f}x", "verdict": verdict})
     return out
+
+
+def all_targets(result: Dict) -> List[Dict[str, str]]:
+    return target_lines(result["rows"]) + target_lines(result["train_rows"], prefix="train ")
 
 
 def markdown(result: Dict) -> str:
     h = result["header"]
     lines = ["## Machine", ""] + [f"- {x}" for x in format_header(h, result["peers"], result["torch_threads"])]
-    lines += ["", f"Settings: {result['settings']['rounds']} interleaved rounds, >= {result['settings']['min_time']} s "
-              f"per measurement, medians; command `{result['settings']['command']}`.", "", "## Results", ""]
-    lines.append("| " + " | ".join(COLUMNS) + " |")
-    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(COLUMNS))) + "|")
-    lines += ["| " + " | ".join(b) + " |" for b in table_rows(result["rows"])]
-    lines += ["", "## Targets (issue 5)", "", "| case | figure | target | measured | verdict |", "|---|---|---:|---:|---|"]
-    lines += [f"| {t['case']} | {t['what']} | {t['target']} | {t['value']} | {t['verdict']} |"
-              for t in target_lines(result["rows"])]
+    s = result["settings"]
+    lines += ["", f"Settings: {s['rounds']} interleaved rounds ({s['train_rounds']} for the training loops), "
+              f">= {s['min_time']} s per measurement, medians; command `{s['command']}`."]
+    if result["rows"]:
+        lines += ["", "## Step", ""] + markdown_table(COLUMNS, table_rows(result["rows"]))
+    if result["train_rows"]:
+        lines += ["", "## Training loop", ""] + markdown_table(TRAIN_COLUMNS, train_rows(result["train_rows"]))
+        lines += [""] + [f"- {r['case']}: {r['data']}; {r['layer_dims']} {'/'.join(r['activations'])}, {r['loss']}, "
+                         f"SGD lr {r['lr']:g}" for r in result["train_rows"]]
+    if result["rows"]:
+        lines += ["", "## Floor: the fastest variant of each product", ""]
+        lines += markdown_table(FLOOR_COLUMNS, floor_rows(result["rows"]), left=3)
+    targets = all_targets(result)
+    if targets:
+        lines += ["", "## Targets", "", "| case | figure | target | measured | verdict |", "|---|---|---:|---:|---|"]
+        lines += [f"| {t['case']} | {t['what']} | {t['target']} | {t['value']} | {t['verdict']} |" for t in targets]
     return "\n".join(lines) + "\n"
 
 
@@ -362,58 +559,88 @@ def write_markdown(path: Path, text: str) -> None:
         path.write_text(block)
 
 
+def _names(p, text: str, valid: Sequence[str], option: str) -> List[str]:
+    """A comma-separated list of names from ``valid`` ('none': empty); a usage error otherwise."""
+    if text.strip() == "none":
+        return []
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in valid]
+    if unknown or not names:
+        p.error(f"{option}: unknown name(s) {unknown}; valid: {', '.join(valid)}, or none")
+    return names
+
+
+#: Cases --quick leaves out unless asked for (a big step takes tens of ms, its floor choice seconds).
+QUICK_SKIPS = ("big",)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="few short rounds: seconds, for smoke tests")
+    p.add_argument("--quick", action="store_true", help="few short rounds, small training runs: seconds, for smoke tests")
     p.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
-    p.add_argument("--cases", default=",".join(_cases.CASES),
-                   help=f"comma-separated, from {', '.join(_cases.CASES)} (default: all)")
+    p.add_argument("--cases", help=f"step cases, comma-separated, from {', '.join(_cases.CASES)}, or none "
+                                   f"(default: all; with --quick all but {', '.join(QUICK_SKIPS)})")
+    p.add_argument("--train", default=",".join(_cases.TRAIN_CASES),
+                   help=f"training-loop cases, from {', '.join(_cases.TRAIN_CASES)}, or none (default: all)")
     p.add_argument("--json", metavar="PATH", help="write every figure as JSON")
     p.add_argument("--markdown", metavar="PATH",
                    help="write the machine header and the tables as markdown; in an existing file with "
                         f"'{START}' ... '{END}' markers only that part is replaced")
-    p.add_argument("--rounds", type=int, help="interleaved rounds per row (default 7, --quick 3)")
+    p.add_argument("--rounds", type=int, help="interleaved rounds per step row (default 7, --quick 3)")
+    p.add_argument("--train-rounds", type=int, help="interleaved rounds per training row (default 5, --quick 2)")
     p.add_argument("--min-time", type=float, help="seconds per measurement (default 0.2, --quick 0.002)")
     p.add_argument("--peers", default="torch,sklearn",
                    help="comma-separated peers to time when installed: torch, sklearn, or 'none'")
+    base = p.add_mutually_exclusive_group()
+    base.add_argument("--baseline", metavar="DIR",
+                      help="also time the fnnet package in DIR/fnnet (a checkout of another commit), "
+                           f"imported as {BASELINE_MODULE}: its step and train beside the current ones")
+    base.add_argument("--baseline-commit", metavar="SHA", nargs="?", const=DEFAULT_BASELINE_COMMIT,
+                      help="the same, with fnnet/ of commit SHA of this repository extracted by git archive "
+                           f"into a temporary directory (no SHA: {DEFAULT_BASELINE_COMMIT}, the core issue 9 "
+                           "compares against)")
     p.add_argument("--malloc-tuned", action="store_true",
                    help="mallopt: keep freed memory in the heap, so fnnet's fresh arrays do not page-fault")
     p.add_argument("--torch-threads", type=int, default=None,
                    help="torch.set_num_threads (default: the BLAS thread count, for a like-for-like comparison)")
     args = p.parse_args(argv)
-    names = [c.strip() for c in args.cases.split(",") if c.strip()]
-    unknown = [c for c in names if c not in _cases.CASES]
-    if unknown or not names:
-        p.error(f"unknown case(s) {unknown}; valid: {', '.join(_cases.CASES)}")
-    args.case_list = names
-    args.peers = [] if args.peers.strip() == "none" else [s.strip() for s in args.peers.split(",") if s.strip()]
-    bad = [s for s in args.peers if s not in ("torch", "sklearn")]
-    if bad:
-        p.error(f"unknown peer(s) {bad}; valid: torch, sklearn, none")
+    if args.cases is None:
+        args.cases = ",".join(c for c in _cases.CASES if not (args.quick and c in QUICK_SKIPS))
+    args.case_list = _names(p, args.cases, list(_cases.CASES), "--cases")
+    args.train_list = _names(p, args.train, list(_cases.TRAIN_CASES), "--train")
+    args.peers = _names(p, args.peers, ["torch", "sklearn"], "--peers")
     if args.rounds is None:
         args.rounds = 3 if args.quick else 7
+    if args.train_rounds is None:
+        args.train_rounds = 2 if args.quick else 5
     if args.min_time is None:
         args.min_time = 0.002 if args.quick else 0.2
-    if args.rounds < 1 or args.min_time <= 0:
-        p.error("--rounds must be >= 1 and --min-time > 0")
+    if args.rounds < 1 or args.train_rounds < 1 or args.min_time <= 0:
+        p.error("--rounds and --train-rounds must be >= 1 and --min-time > 0")
     return args
 
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
+    try:
+        base, base_info = baseline_from_args(args)
+    except ValueError as err:
+        raise SystemExit(f"run.py: error: {err}") from None
     malloc = tune_malloc() if args.malloc_tuned else "glibc default (dynamic mmap and trim thresholds)"
     header = machine_header()
     header["malloc"] = malloc
+    header["baseline"] = base_info
     threads = args.torch_threads or int(header["blas_runtime"]["num_threads"])
     peers = {"torch": _cases.torch_available() if "torch" in args.peers else None,
              "sklearn": _cases.sklearn_available() if "sklearn" in args.peers else None}
     for line in format_header(header, peers, threads):
         print(line)
-    print(f"{args.rounds} interleaved rounds, >= {args.min_time:g} s per measurement, medians; "
-          "ratios: 'vs X' = time of X / time of fnnet's step (> 1: fnnet faster); "
-          "mem = tracemalloc peak of forward+backward / (cache A1..AL + grads); "
-          "faults = minor page faults per fnnet step")
+    print(f"{args.rounds} interleaved rounds ({args.train_rounds} for training loops), >= {args.min_time:g} s "
+          "per measurement, medians; floor = the step's matrix products, each the fastest of np.dot/np.matmul "
+          "x W A/(A^T W^T)^T; 'vs X' = time of X / time of fnnet (> 1: fnnet faster); now/base = current "
+          "fnnet / baseline (< 1: current faster); mem = tracemalloc peak of forward+backward / "
+          "(cache A1..AL + grads); faults = minor page faults per fnnet step")
     load = header["loadavg_at_start"]
     if load and load[0] > 0.5:
         print(f"WARNING: load average {load[0]:.2f}: other processes compete for the cores. Multi-threaded "
@@ -421,25 +648,38 @@ def main(argv=None) -> Dict:
               "single-threaded ones: take the figures on a quiet machine.")
     print()
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
-    rows = []
+    rows, trows = [], []
     for name in args.case_list:
         for dt in dtypes:
-            rows.append(run_case(_cases.CASES[name], dt, args, peers, threads))
+            rows.append(run_case(_cases.CASES[name], dt, args, peers, threads, base))
             print(f"  done {name} {dt}", file=sys.stderr, flush=True)
-    print(text_table(rows))
-    targets = target_lines(rows)
-    if targets:
+    for name in args.train_list:
+        trows.append(run_train_case(_cases.TRAIN_CASES[name], args, peers, threads, base))
+        print(f"  done train {name}", file=sys.stderr, flush=True)
+    if rows:
+        print(text_table(COLUMNS, table_rows(rows)))
         print()
-        print("Targets (issue 5):")
-        for t in targets:
-            print(f"  {t['case']:<18} {t['what']:<17} {t['target']:>8}  {t['value']:>8}  {t['verdict']}")
+    if trows:
+        print("Training loop (fnnet.train against a torch loop over the same batches and MLPClassifier.fit):")
+        print(text_table(TRAIN_COLUMNS, train_rows(trows)))
+        print()
+    if rows:
+        print("Floor: the fastest variant of each product (and what it saves over np.dot(W, A) everywhere):")
+        print(text_table(FLOOR_COLUMNS, floor_rows(rows)))
     result = {
         "header": header, "peers": peers, "torch_threads": threads,
-        "settings": {"rounds": args.rounds, "min_time": args.min_time, "quick": args.quick,
-                     "dtypes": dtypes, "cases": args.case_list, "peers": args.peers,
+        "settings": {"rounds": args.rounds, "train_rounds": args.train_rounds, "min_time": args.min_time,
+                     "quick": args.quick, "dtypes": dtypes, "cases": args.case_list, "train": args.train_list,
+                     "peers": args.peers,
                      "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)},
-        "rows": rows,
+        "rows": rows, "train_rows": trows,
     }
+    targets = all_targets(result)
+    if targets:
+        print()
+        print("Targets (issue 5: step / floor, vs torch, vs loop, memory; issue 11: now / baseline):")
+        for t in targets:
+            print(f"  {t['case']:<20} {t['what']:<20} {t['target']:>9}  {t['value']:>8}  {t['verdict']}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))
     if args.markdown:

@@ -1,4 +1,8 @@
-"""Command line: ``python -m fnnet {train,gradcheck} [options]``."""
+"""Command line: ``python -m fnnet {train,gradcheck} [options]``.
+
+Ctrl-C at any moment ends the command with one line on stderr and exit code 130, never a
+traceback (``train`` first reports and saves the epochs done when training was under way).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,19 @@ import argparse
 import sys
 from typing import List, Optional
 
+#: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2).
+INTERRUPTED = 130
+
 
 def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("python -m fnnet: interrupted (Ctrl-C)", file=sys.stderr, flush=True)
+        return INTERRUPTED
+
+
+def _main(argv: Optional[List[str]]) -> int:
     from . import _cli_gradcheck, _cli_train
 
     parser = argparse.ArgumentParser(

@@ -5,7 +5,8 @@ examples with one-hot targets, checks every gradient entry with ``fnnet.gradchec
 prints the per-key report. ``--plant`` puts one of the classic backprop mistakes into the
 gradients first, to see the checker name the wrong key.
 
-Exit codes: 0 when every key passes, 1 when some key fails, 2 for bad options.
+Exit codes: 0 when every key passes, 1 when some key fails, 2 for bad options (a bad value,
+or a network and batch too large for this machine's memory), 130 after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
-from .gradcheck import MODES, gradcheck
+from .checking import MODES, gradcheck
 from .losses import LOSSES, NATURAL_OUTPUT
+from ._cli_train import check_fits_in_memory, nonneg_int, positive_float, positive_int
 from .network import INIT_SCHEMES, backward, forward, init_params
 
 Grads = Dict[str, np.ndarray]
@@ -82,19 +84,19 @@ def register(commands) -> None:
                    help="one activation per layer (default: tanh for hidden layers, then linear for mse, "
                         "sigmoid for bce, softmax for cce)")
     p.add_argument("--loss", choices=list(LOSSES), default="cce")
-    p.add_argument("--m", type=int, default=16, help="number of random examples")
+    p.add_argument("--m", type=positive_int, default=16, help="number of random examples")
     p.add_argument("--mode", choices=MODES, default="full")
-    p.add_argument("--n", type=int, default=16, help="entries per key in sample mode")
-    p.add_argument("--k", type=int, default=8,
+    p.add_argument("--n", type=positive_int, default=16, help="entries per key in sample mode")
+    p.add_argument("--k", type=positive_int, default=8,
                    help="random directions over the whole network in directional mode (one verdict, key 'all')")
-    p.add_argument("--eps", type=float, default=1e-6, help="central-difference step")
-    p.add_argument("--tol", type=float, default=1e-7, help="pass below this relative error (float32: at least 1e-3)")
+    p.add_argument("--eps", type=positive_float, default=1e-6, help="central-difference step")
+    p.add_argument("--tol", type=positive_float, default=1e-7, help="pass below this relative error (float32: at least 1e-3)")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--init", choices=list(INIT_SCHEMES), default="he")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=nonneg_int, default=0)
     p.add_argument("--plant", choices=list(PLANTS),
                    help="plant a classic mistake into the gradients to see the checker catch it")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, parser=p)
 
 
 def _problem(args) -> Tuple[dict, np.ndarray, np.ndarray, List[str]]:
@@ -116,8 +118,18 @@ def _problem(args) -> Tuple[dict, np.ndarray, np.ndarray, List[str]]:
     return params, X, Y, acts
 
 
+def _problem_bytes(dims: List[int], m: int) -> int:
+    """A generous estimate of the check's memory in float64: params, grads and their copies (six
+    sets of weights), the inputs, targets and every layer's outputs for the m examples four times
+    over; the batches of perturbed copies are bounded by fnnet.gradcheck itself."""
+    weights = sum(n_in * n_out + n_out for n_in, n_out in zip(dims[:-1], dims[1:]))
+    return 8 * (6 * weights + 4 * m * sum(dims))
+
+
 def run(args) -> int:
     """Build the network, check it, print the report; 0 on pass, 1 on failure, 2 on bad input."""
+    check_fits_in_memory(args.parser, "--layers/--m", f"checking a {args.layers} network on {args.m} examples",
+                         _problem_bytes(args.layers, args.m))
     try:
         params, X, Y, acts = _problem(args)
         grads = None

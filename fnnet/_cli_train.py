@@ -5,17 +5,27 @@ linear model can separate) and prints progress and the final accuracy in about a
 Every step is the public API: ``init_params``, ``train`` (``forward``, ``cost``,
 ``backward``, an optimizer), ``predict``, ``accuracy``, ``save_params``.
 
-Exit codes: 0 success (also after Ctrl-C, which keeps and reports the epochs done), 1 when
-training cannot run or diverges (missing data set, ``--plot`` without matplotlib — checked
-before training starts — or a NaN/inf cost), 2 for bad options (argparse).
+A finished run is never lost: every output path (``--save``, ``--checkpoint``, ``--plot``
+and its format) is checked before the data is loaded, and if a write still fails, the trained
+params go to a fallback file whose name is printed.
+
+Exit codes: 0 success; 1 when training cannot run, diverges or an output could not be written
+(missing data set, ``--plot`` without matplotlib, a NaN/inf cost, a failed save: the params
+are then in the printed fallback file); 2 for bad options (argparse style: a bad value, a
+conflicting or meaningless combination, an output path that cannot be written, a network too
+large for this machine's memory); 130 after Ctrl-C (after training was interrupted, the epochs
+done are still reported and saved).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import tempfile
 import time
-from typing import List, NamedTuple, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional
 
 import numpy as np
 
@@ -29,6 +39,8 @@ from .optim import OPTIMIZERS
 from .training import TrainingDiverged, train
 
 PLOT_HINT = "pip install 'fnnet[plot]' (from a checkout: pip install -e \".[plot]\")"
+#: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2).
+INTERRUPTED = 130
 
 
 class Defaults(NamedTuple):
@@ -56,6 +68,45 @@ DEFAULTS = {
 DATASETS = [name for name in DEFAULTS if name != "mnist"]
 
 
+# --------------------------------------------------------------------------- option types
+# Shared by the subcommands: a bad value is an argparse usage error (exit code 2).
+
+
+def _number_type(convert: Callable, test: Callable, expected: str) -> Callable[[str], object]:
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        return value
+
+    return parse
+
+
+positive_int = _number_type(int, lambda v: v >= 1, "an int >= 1")
+nonneg_int = _number_type(int, lambda v: v >= 0, "an int >= 0")
+positive_float = _number_type(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+nonneg_float = _number_type(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+
+
+def physical_memory() -> Optional[int]:
+    """This machine's physical memory in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_fits_in_memory(parser: argparse.ArgumentParser, option: str, what: str, nbytes: int) -> None:
+    """A usage error (exit 2) when ``nbytes`` exceed the machine's physical memory."""
+    have = physical_memory()
+    if have is not None and nbytes > have:
+        parser.error(f"argument {option}: {what} needs about {nbytes / 1e9:.3g} GB of memory; "
+                     f"this machine has {have / 1e9:.3g} GB")
+
+
 def register(commands) -> None:
     """Add the ``train`` subcommand to the argparse subparsers ``commands``; sets ``run``."""
     p = commands.add_parser(
@@ -65,19 +116,21 @@ def register(commands) -> None:
                + "; ".join(f"{name}: {d.hidden} {d.activation} {d.optimizer} {d.lr:g} {d.epochs} {d.batch_size}"
                            for name, d in DEFAULTS.items()),
     )
-    src = p.add_argument_group("data")
-    src.add_argument("--data", choices=DATASETS, default="spiral",
-                     help="built-in set: synthetic 2-D classification (spiral, xor, moons, circles) or the "
-                          "seed notebooks' sets (seed002 classification, seed001/seed003 regression)")
-    src.add_argument("--mnist", metavar="DIR", help="train on MNIST or Fashion-MNIST IDX files in DIR "
-                                                    "(reports test accuracy every epoch)")
-    src.add_argument("--fashion", action="store_true",
-                     help="Fashion-MNIST from the Debian package dataset-fashion-mnist")
-    src.add_argument("--limit", type=_positive_int, metavar="M",
-                     help="MNIST: use only the first M training examples (M >= 1)")
+    src = p.add_argument_group("data (one of --data, --mnist, --fashion)")
+    which = src.add_mutually_exclusive_group()
+    which.add_argument("--data", choices=DATASETS,
+                       help="built-in set (default: spiral): synthetic 2-D classification (spiral, xor, moons, "
+                            "circles) or the seed notebooks' sets (seed002 classification, seed001/seed003 regression)")
+    which.add_argument("--mnist", metavar="DIR", help="train on MNIST or Fashion-MNIST IDX files in DIR "
+                                                      "(reports test accuracy every epoch)")
+    which.add_argument("--fashion", action="store_true",
+                       help="Fashion-MNIST from the Debian package dataset-fashion-mnist, or from "
+                            "$FNNET_DATA (a directory holding the four files, or a fashion-mnist directory)")
+    src.add_argument("--limit", type=positive_int, metavar="M",
+                     help="with --mnist or --fashion: use only the first M training examples (M >= 1)")
     net = p.add_argument_group("network")
-    net.add_argument("--hidden", type=int, nargs="*", metavar="N",
-                     help="hidden layer sizes, e.g. --hidden 256 128 (none: a linear model); "
+    net.add_argument("--hidden", type=positive_int, nargs="*", metavar="N",
+                     help="hidden layer sizes (each >= 1), e.g. --hidden 256 128 (none: a linear model); "
                           "default depends on the data set")
     net.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "softmax"],
                      help="hidden-layer activation (default depends on the data set)")
@@ -90,31 +143,25 @@ def register(commands) -> None:
                      help="of the params and data (default: float32 for MNIST, float64 otherwise)")
     opt = p.add_argument_group("training")
     opt.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adam (see fnnet.OPTIMIZERS)")
-    opt.add_argument("--lr", type=float, help="learning rate (default depends on the data set)")
-    opt.add_argument("--epochs", type=int, help="passes over the data (default depends on the data set)")
-    opt.add_argument("--batch-size", type=int, help="examples per mini-batch (default depends on the data set)")
-    opt.add_argument("--weight-decay", type=float, default=0.0, help="L2 coefficient on the weights (default: 0)")
-    opt.add_argument("--seed", type=int, default=0, help="seeds the data, the init and the shuffles (default: 0)")
-    out = p.add_argument_group("output")
+    opt.add_argument("--lr", type=positive_float, help="learning rate (default depends on the data set)")
+    opt.add_argument("--epochs", type=positive_int, help="passes over the data (default depends on the data set)")
+    opt.add_argument("--batch-size", type=positive_int,
+                     help="examples per mini-batch (default depends on the data set)")
+    opt.add_argument("--weight-decay", type=nonneg_float, default=0.0,
+                     help="L2 coefficient on the weights (default: 0)")
+    opt.add_argument("--seed", type=nonneg_int, default=0,
+                     help="seeds the data, the init and the shuffles (default: 0)")
+    out = p.add_argument_group("output (every path is checked before training starts)")
     out.add_argument("--save", metavar="PATH", help="save the trained params (.npz) with their metadata")
-    out.add_argument("--checkpoint", metavar="PATH", help="write a checkpoint every epoch")
+    out.add_argument("--checkpoint", metavar="PATH", help="write a checkpoint every epoch (not the --save path)")
     out.add_argument("--resume", action="store_true", help="continue from --checkpoint if it exists")
     out.add_argument("--plot", metavar="PATH",
-                     help="write a PNG of the cost curve (and the decision regions of 2-D data); needs matplotlib")
-    out.add_argument("--log-every", type=int, metavar="N", help="a progress line every N epochs (default: ~10 lines)")
+                     help="write a plot of the cost curve (and the decision regions of 2-D data) in the format "
+                          "of PATH's extension (png, pdf, svg, ...); needs matplotlib")
+    out.add_argument("--log-every", type=positive_int, metavar="N",
+                     help="a progress line every N epochs (default: ~10 lines)")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    p.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    """An argparse type: an int >= 1 (a bad value is a usage error, exit code 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {value}")
-    return value
+    p.set_defaults(run=run, parser=p)
 
 
 class _Dataset(NamedTuple):
@@ -129,6 +176,108 @@ class _Dataset(NamedTuple):
     std: Optional[np.ndarray]
 
 
+class _Failure(Exception):
+    """A reason to stop with exit code 1 and a message."""
+
+
+# --------------------------------------------------------------------------- checks before training
+
+
+def _check_options(args) -> None:
+    """Conflicting or meaningless combinations are usage errors, not silently ignored."""
+    parser = args.parser
+    if args.limit is not None and not (args.mnist or args.fashion):
+        parser.error("argument --limit: only with --mnist or --fashion (the built-in sets have a fixed size)")
+    if args.log_every is not None and args.quiet:
+        parser.error("argument --log-every: not allowed with argument -q/--quiet (which prints no progress lines)")
+    if args.resume and not args.checkpoint:
+        parser.error("argument --resume: needs --checkpoint PATH (the file to resume from)")
+
+
+def _check_outputs(args) -> None:
+    """Every output path can be written, and no two of them are the same file (before training)."""
+    parser = args.parser
+    paths = {}
+    for option, path in (("--save", args.save), ("--checkpoint", args.checkpoint), ("--plot", args.plot)):
+        if path is None:
+            continue
+        try:
+            target = path if option == "--plot" else _io.npz_path(path)
+        except (TypeError, ValueError) as err:
+            parser.error(f"argument {option}: {err}")
+        problem = _unwritable(target)
+        if problem:
+            parser.error(f"argument {option}: {problem}")
+        for other, other_target in paths.items():
+            if os.path.realpath(other_target) == os.path.realpath(target):
+                parser.error(f"argument {option}: {target!r} is also the {other} file; writing one would "
+                             "destroy the other, so give them different paths")
+        paths[option] = target
+    if args.plot:
+        _require_matplotlib()
+        _check_plot_format(parser, args.plot)
+
+
+def _unwritable(path: str) -> Optional[str]:
+    """Why a file cannot be written at ``path`` (the directory is tried), or None if it can."""
+    if not path:
+        return "an empty path"
+    if path.endswith(os.sep) or os.path.isdir(path):
+        return f"{path!r} is a directory; give a file name"
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        what = "is not a directory" if os.path.exists(directory) else "does not exist"
+        return f"cannot write {path!r}: the directory {directory!r} {what}"
+    if os.path.exists(path) and not os.stat(path).st_mode & 0o222:
+        return f"cannot write {path!r}: it is read-only"
+    try:  # the one reliable test (permissions, read-only mounts, ACLs): create a file there
+        fd, probe = tempfile.mkstemp(prefix=".fnnet-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return f"cannot write in the directory {directory!r}: {err.strerror or err}"
+    return None
+
+
+def _check_plot_format(parser, path: str) -> None:
+    """PATH's extension is a format matplotlib can write here (a tiny figure is rendered to it)."""
+    from io import BytesIO
+
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.figure import Figure
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    extension = os.path.splitext(path)[1][1:].lower()
+    if extension not in formats:
+        parser.error(f"argument --plot: {path!r} needs a file extension matplotlib can write: "
+                     f"{', '.join(formats)}")
+    probe = Figure(figsize=(1, 1))
+    probe.text(0.5, 0.5, "cost")   # text too: pgf needs LaTeX only for it
+    try:
+        probe.savefig(BytesIO(), format=extension)
+    except Exception as err:  # e.g. pgf without LaTeX, or an image format without its library
+        parser.error(f"argument --plot: matplotlib cannot write {extension} here "
+                     f"({type(err).__name__}: {' '.join(str(err).split())[:200]})")
+
+
+def _require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise _Failure(f"--plot needs matplotlib, which is not installed: {PLOT_HINT}") from None
+
+
+def _network_bytes(dims: List[int], batch_size: int, m: int, dtype: np.dtype) -> int:
+    """A generous estimate of training's memory: params, grads, optimizer state and new copies
+    (six sets of weights), the batch's activations and deltas, and the shuffled epoch copy."""
+    weights = sum(n_in * n_out + n_out for n_in, n_out in zip(dims[:-1], dims[1:]))
+    units = sum(dims)
+    return dtype.itemsize * (6 * weights + 3 * min(batch_size, m) * units + 2 * m * (dims[0] + dims[-1]))
+
+
+# --------------------------------------------------------------------------- data
+
+
 def _load(args) -> _Dataset:
     """The data set the options ask for, as (n0, m) inputs and targets."""
     if args.mnist or args.fashion:
@@ -136,8 +285,10 @@ def _load(args) -> _Dataset:
         if directory is None:
             directory = _data.fashion_mnist_dir()
             if directory is None:
-                raise _Failure("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist, "
-                               "or give the IDX files' directory with --mnist DIR")
+                places = ", ".join(_data.fashion_mnist_search_path())
+                raise _Failure(f"Fashion-MNIST not found in {places}: apt-get install dataset-fashion-mnist, "
+                               "set FNNET_DATA to a directory holding its four IDX files, "
+                               "or give their directory with --mnist DIR")
         dtype = np.dtype(args.dtype or "float32")
         try:
             X, y, X_test, y_test = _data.load_mnist(directory, dtype=dtype)
@@ -149,18 +300,18 @@ def _load(args) -> _Dataset:
         name = "fashion-mnist" if args.fashion else f"mnist ({directory})"
         return _Dataset(name, X, one_hot(y, k, dtype=dtype), y, X_test, y_test, k, None, None)
 
-    seed = args.seed
-    if args.data == "seed002":
+    seed, which = args.seed, args.data or "spiral"
+    if which == "seed002":
         X, Y = _data.seed002()
         return _standardised("seed002", X, Y, Y[0].astype(np.int64), 2)
-    if args.data in ("seed001", "seed003"):
-        X, Y = _data.seed001(seed=seed) if args.data == "seed001" else _data.seed003()
-        return _standardised(args.data, X, Y, None, 0)
+    if which in ("seed001", "seed003"):
+        X, Y = _data.seed001(seed=seed) if which == "seed001" else _data.seed003()
+        return _standardised(which, X, Y, None, 0)
     make = {"spiral": _data.spiral, "xor": _data.xor, "moons": _data.two_moons, "circles": _data.circles}
-    X, y = make[args.data](seed=seed)
+    X, y = make[which](seed=seed)
     k = int(y.max()) + 1
     Y = y.reshape(1, -1).astype(np.float64) if k == 2 else one_hot(y, k)
-    return _Dataset(args.data, X, Y, y, None, None, k, None, None)
+    return _Dataset(which, X, Y, y, None, None, k, None, None)
 
 
 def _standardised(name, X, Y, labels, k) -> _Dataset:
@@ -171,8 +322,7 @@ def _standardised(name, X, Y, labels, k) -> _Dataset:
     return _Dataset(name, (X - mean) / std, Y, labels, None, None, k, mean, std)
 
 
-class _Failure(Exception):
-    """A reason to stop with exit code 1 and a message."""
+# --------------------------------------------------------------------------- the run
 
 
 def run(args) -> int:
@@ -184,10 +334,10 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    if args.plot:
-        _require_matplotlib()
+    _check_options(args)
+    _check_outputs(args)
     ds = _load(args)
-    d = DEFAULTS["mnist" if ds.X_test is not None else args.data]
+    d = DEFAULTS["mnist" if ds.X_test is not None else ds.name]
     loss = args.loss or ("mse" if ds.n_classes == 0 else "bce" if ds.Y.shape[0] == 1 else "cce")
     out_act = args.output_activation or NATURAL_OUTPUT[loss]
     hidden = d.hidden if args.hidden is None else args.hidden
@@ -198,8 +348,10 @@ def _run(args) -> int:
     epochs = d.epochs if args.epochs is None else args.epochs
     batch_size = d.batch_size if args.batch_size is None else args.batch_size
     dtype = np.dtype(args.dtype or ("float32" if ds.X_test is not None else "float64"))
-
     m = ds.X.shape[1]
+    check_fits_in_memory(args.parser, "--hidden", f"training a {dims} network",
+                         _network_bytes(dims, batch_size, m, dtype))
+
     what = f"{ds.n_classes} classes" if ds.n_classes else f"{ds.Y.shape[0]} target(s)"
     print(f"data: {ds.name}, {m} examples, {ds.X.shape[0]} features, {what}"
           + (", inputs standardised" if ds.mean is not None else "")
@@ -209,25 +361,40 @@ def _run(args) -> int:
           + f", {epochs} epochs, batches of {batch_size}, seed {args.seed}", flush=True)
 
     params = init_params(dims, seed=args.seed, init=args.init, dtype=dtype)
+    metadata = dict(layer_dims=dims, activations=acts, loss=loss, dataset=ds.name)
+    if ds.mean is not None:
+        metadata.update(input_mean=ds.mean.ravel().tolist(), input_std=ds.std.ravel().tolist())
     validation = {}
     if ds.X_test is not None:
         validation = dict(X_val=ds.X_test, Y_val=one_hot(ds.labels_test, ds.n_classes, dtype=dtype))
+    finished: Dict[str, object] = {}  # the params and history of the last completed epoch
+
+    def keep(epoch, epoch_params, history):
+        finished.update(epoch=epoch, params=epoch_params, history=history)
+
     start = time.perf_counter()
     try:
         params, history = train(
             params, ds.X, ds.Y, acts, loss, epochs=epochs, batch_size=batch_size, lr=lr,
             optimizer=optimizer, seed=args.seed, weight_decay=args.weight_decay,
             checkpoint=args.checkpoint, resume=args.resume, verbose=0 if args.quiet else 1,
-            log_every=args.log_every or max(1, epochs // 10), **validation)
+            log_every=args.log_every or max(1, epochs // 10), callback=keep, **validation)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the checkpoint could not be written or read: keep the last epoch's params
+        print(f"error: checkpoint {args.checkpoint!r}: {err}", file=sys.stderr)
+        if not finished:
+            return 1
+        _rescue(finished["params"], dict(metadata, epochs=finished["epoch"], history=finished["history"]))
         return 1
     except (ValueError, TypeError) as err:
         raise _Failure(str(err)) from None
     seconds = time.perf_counter() - start
 
     done = len(history["cost"])
-    if history.get("interrupted"):
+    interrupted = bool(history.get("interrupted"))
+    if interrupted:
         print(f"interrupted after {done} of {epochs} epochs")
     AL = predict(params, ds.X, acts)
     if ds.n_classes:
@@ -241,24 +408,48 @@ def _run(args) -> int:
         print(f"final training cost ({loss}): {cost(AL, ds.Y, loss):.6g} (first epoch's mean: {first:.6g})")
     print(f"time: {seconds:.1f} s")
 
+    metadata.update(epochs=done, history=history)
+    saved = failed = False
     if args.save:
-        extra = {}
-        if ds.mean is not None:
-            extra = dict(input_mean=ds.mean.ravel().tolist(), input_std=ds.std.ravel().tolist())
-        path = _io.save_params(args.save, params, layer_dims=dims, activations=acts, loss=loss,
-                               dataset=ds.name, epochs=done, history=history, **extra)
-        print(f"saved params to {path}")
+        try:
+            path = _io.save_params(args.save, params, **metadata)
+            print(f"saved params to {path}")
+            saved = True
+        except (OSError, ValueError) as err:
+            print(f"error: could not save the params to {args.save!r}: {err}", file=sys.stderr)
+            failed = True
     if args.plot:
-        _plot(args.plot, history, params, acts, ds)
-        print(f"saved plot to {args.plot}")
-    return 0
+        try:
+            _plot(args.plot, history, params, acts, ds)
+            print(f"saved plot to {args.plot}")
+        except Exception as err:  # whatever matplotlib raises, the trained params are kept below
+            print(f"error: could not write the plot {args.plot!r}: {type(err).__name__}: {err}", file=sys.stderr)
+            failed = True
+    if failed and not saved:
+        _rescue(params, metadata)
+    if interrupted:
+        return INTERRUPTED
+    return 1 if failed else 0
 
 
-def _require_matplotlib() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise _Failure(f"--plot needs matplotlib, which is not installed: {PLOT_HINT}") from None
+def _rescue(params, metadata) -> Optional[str]:
+    """Save ``params`` to a new file in the working directory (else the temporary directory)
+    and say where on stderr; returns the path, or None when no place would take it."""
+    for directory in (os.getcwd(), tempfile.gettempdir()):
+        try:  # a fresh name that no other run takes, then the file saved onto it
+            fd, path = tempfile.mkstemp(prefix="fnnet-rescued-", suffix=".npz", dir=directory)
+        except OSError:
+            continue
+        os.close(fd)
+        try:
+            _io.save_params(path, params, **metadata)
+        except (OSError, ValueError):
+            os.unlink(path)
+            continue
+        print(f"saved the trained params to the fallback file {path}", file=sys.stderr)
+        return path
+    print("error: could not save the trained params anywhere (working or temporary directory)", file=sys.stderr)
+    return None
 
 
 def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
@@ -270,28 +461,30 @@ def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
 
     regions = ds.X.shape[0] == 2 and ds.n_classes > 0
     fig, axes = plt.subplots(1, 2 if regions else 1, figsize=(11 if regions else 5.5, 4.5), squeeze=False)
-    ax = axes[0, 0]
-    epochs = np.arange(1, len(history["cost"]) + 1)
-    ax.plot(epochs, history["cost"], label="training cost")
-    if "val_cost" in history:
-        ax.plot(epochs, history["val_cost"], label="test cost")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cost")
-    ax.set_yscale("log")
-    ax.legend()
-    ax.set_title(f"{ds.name}: cost per epoch")
-    if regions:
-        ax = axes[0, 1]
-        lo, hi = ds.X.min(axis=1) - 0.1, ds.X.max(axis=1) + 0.1
-        g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
-        grid = np.vstack([g0.ravel(), g1.ravel()])
-        dtype = params["W1"].dtype
-        region = predict_labels(predict(params, grid.astype(dtype), acts)).reshape(g0.shape)
-        ax.contourf(g0, g1, region, levels=np.arange(ds.n_classes + 1) - 0.5, cmap="tab10", alpha=0.3,
-                    vmin=0, vmax=9)
-        ax.scatter(ds.X[0], ds.X[1], c=ds.labels, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
-        ax.set_title("decision regions")
-        ax.set_aspect("equal")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        ax = axes[0, 0]
+        epochs = np.arange(1, len(history["cost"]) + 1)
+        ax.plot(epochs, history["cost"], label="training cost")
+        if "val_cost" in history:
+            ax.plot(epochs, history["val_cost"], label="test cost")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("cost")
+        ax.set_yscale("log")
+        ax.legend()
+        ax.set_title(f"{ds.name}: cost per epoch")
+        if regions:
+            ax = axes[0, 1]
+            lo, hi = ds.X.min(axis=1) - 0.1, ds.X.max(axis=1) + 0.1
+            g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
+            grid = np.vstack([g0.ravel(), g1.ravel()])
+            dtype = params["W1"].dtype
+            region = predict_labels(predict(params, grid.astype(dtype), acts)).reshape(g0.shape)
+            ax.contourf(g0, g1, region, levels=np.arange(ds.n_classes + 1) - 0.5, cmap="tab10", alpha=0.3,
+                        vmin=0, vmax=9)
+            ax.scatter(ds.X[0], ds.X[1], c=ds.labels, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
+            ax.set_title("decision regions")
+            ax.set_aspect("equal")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)

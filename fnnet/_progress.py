@@ -40,6 +40,8 @@ class Progress:
         long the run.
     bar : bool, default True
         Whether a tqdm bar may replace the text lines.
+    leave : bool, default True
+        Whether the finished bar stays on the screen.
     stream : file, optional
         Where to write; default ``sys.stderr``.
 
@@ -55,7 +57,7 @@ class Progress:
 
     def __init__(self, total: int, *, label: str, unit: str, enabled: Optional[bool] = None, after: float = 3.0,
                  estimate: bool = False, first: int = 0, every: float = 1.0, each: Optional[int] = None,
-                 bar: bool = True, stream=None) -> None:
+                 bar: bool = True, leave: bool = True, stream=None) -> None:
         self.total, self.label, self.unit = total, label, unit
         self.enabled, self.after, self.estimate, self.every, self.each = enabled, after, estimate, every, each
         self.first = self.done = first
@@ -64,7 +66,7 @@ class Progress:
         self.last_line: Optional[float] = None
         self.shown = False
         self.bar = None
-        self.use_bar = bar and each is None
+        self.use_bar, self.leave = bar and each is None, leave
         if enabled is not False and self.use_bar and not estimate:  # tqdm itself waits ``after`` seconds
             self.bar = _tqdm_bar(self, initial=first, delay=0.0 if enabled else after)
             self.shown = self.bar is not None
@@ -120,4 +122,4 @@ def _tqdm_bar(progress: Progress, initial: int, delay: float):
     except ImportError:
         return None
     return tqdm(total=progress.total, initial=initial, unit=progress.unit, desc=progress.label,
-                file=progress.stream, delay=delay, dynamic_ncols=True, leave=False)
+                file=progress.stream, delay=delay, dynamic_ncols=True, leave=progress.leave)

@@ -5,7 +5,7 @@ Every loader returns the column-major layout of the rest of fnnet: ``X`` has sha
 are int64 of shape ``(m,)``, regression targets ``Y`` have shape ``(n_outputs, m)``.
 
 Random sets take ``seed=None`` or ``rng=None`` (a ``numpy.random.Generator``, never global
-state); the same seed gives bit-identical arrays.
+state); the same seed gives bit-identical arrays on the same machine and NumPy build.
 """
 
 from __future__ import annotations
@@ -457,25 +457,49 @@ FASHION_MNIST_DIRS = (
     "/usr/share/fashion-mnist",
 )
 
+#: The environment variable naming a data directory of the user's own (see :func:`fashion_mnist_dir`).
+DATA_ENV = "FNNET_DATA"
+
+
+def fashion_mnist_search_path() -> Tuple[str, ...]:
+    """The directories :func:`fashion_mnist_dir` searches, in order.
+
+    With the environment variable ``FNNET_DATA`` set (and not empty) only
+    ``$FNNET_DATA/fashion-mnist`` and ``$FNNET_DATA`` itself, so a user's own copy is found
+    wherever it lies and a directory without the files stands for "not installed"; otherwise
+    ``FASHION_MNIST_DIRS``.
+
+    Returns
+    -------
+    tuple of str
+    """
+    root = os.environ.get(DATA_ENV, "")
+    if root:
+        return (os.path.join(root, "fashion-mnist"), root)
+    return FASHION_MNIST_DIRS
+
 
 def fashion_mnist_dir() -> Optional[str]:
     """The directory holding Fashion-MNIST's four IDX files, or None when it is not installed.
 
     On Debian/Ubuntu: ``apt-get install dataset-fashion-mnist`` puts them (gzipped) in
-    ``/usr/share/datasets/fashion-mnist``.
+    ``/usr/share/datasets/fashion-mnist``. Data elsewhere: set the environment variable
+    ``FNNET_DATA`` to a directory holding the four files, or holding a ``fashion-mnist``
+    directory that holds them; then only those two places are searched (an empty or
+    missing ``FNNET_DATA`` directory makes this return None, whatever is installed).
 
-    It takes no parameters: it searches the directories ``FASHION_MNIST_DIRS`` in order and
+    It takes no parameters: it searches :func:`fashion_mnist_search_path` in order and
     reads nothing but directory listings.
 
     Returns
     -------
     str or None
-        The first of ``FASHION_MNIST_DIRS`` that holds all four of ``MNIST_FILES`` (each
+        The first directory of the search path that holds all four of ``MNIST_FILES`` (each
         possibly ending in ``.gz``), else ``None``. Pass it to :func:`load_mnist`, which
         returns ``X_train (784, 60000)``, ``y_train (60000,)``, ``X_test (784, 10000)``,
         ``y_test (10000,)``.
     """
-    for directory in FASHION_MNIST_DIRS:
+    for directory in fashion_mnist_search_path():
         if os.path.isdir(directory) and not _find_mnist_files(directory)[1]:
             return directory
     return None

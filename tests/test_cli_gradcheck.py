@@ -95,3 +95,46 @@ def test_python_dash_m_exit_codes():
     bad = subprocess.run([sys.executable, "-m", "fnnet", "gradcheck", "--plant", "sign-flip"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "gradcheck FAIL" in bad.stdout
+
+
+def _usage_error(capsys, *options):
+    """argparse's exit code 2, nothing on stdout, the usage then one error line (no traceback)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["gradcheck", *options])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == ""
+    assert err.startswith("usage: python -m fnnet gradcheck") and "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--m", "0"], "argument --m: expected an int >= 1, got 0"),
+    (["--m", "-3"], "argument --m: expected an int >= 1, got -3"),
+    (["--n", "0"], "argument --n: expected an int >= 1, got 0"),
+    (["--k", "-1"], "argument --k: expected an int >= 1, got -1"),
+    (["--eps", "0"], "argument --eps: expected a finite number > 0, got 0.0"),
+    (["--tol", "nan"], "argument --tol: expected a finite number > 0, got nan"),
+    (["--seed", "-1"], "argument --seed: expected an int >= 0, got -1"),
+    (["--layers", "4,0,3"], "argument --layers: need at least two positive sizes (input, output), got '4,0,3'"),
+], ids=["m-0", "m-negative", "n", "k", "eps", "tol-nan", "seed", "layers-0"])
+def test_bad_values_are_usage_errors(capsys, argv, message):
+    assert _usage_error(capsys, *argv) == f"python -m fnnet gradcheck: error: {message}"
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["--layers", "4,100000000000,3"], "checking a [4, 100000000000, 3] network on 16 examples"),
+    (["--m", "10000000000000"], "checking a [4, 8, 3] network on 10000000000000 examples"),
+], ids=["layers", "m"])
+def test_a_check_too_large_for_memory_is_a_usage_error(capsys, argv, what):
+    last = _usage_error(capsys, *argv)
+    assert last.startswith(f"python -m fnnet gradcheck: error: argument --layers/--m: {what} needs about ")
+    assert " GB of memory; this machine has " in last
+
+
+def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys.modules["fnnet._cli_gradcheck"], "gradcheck", interrupt)
+    assert main(["gradcheck"]) == 130
+    assert capsys.readouterr().err == "python -m fnnet: interrupted (Ctrl-C)\n"

@@ -1,6 +1,12 @@
 """python -m fnnet train, run in-process through fnnet.__main__.main."""
 
 import gzip
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
 import sys
 
 import numpy as np
@@ -10,6 +16,8 @@ import fnnet
 from fnnet.__main__ import main
 
 from fnnet import _cli_train as cli  # noqa: E402
+
+import fnnet.training as train_module  # noqa: E402  (fnnet.train is the function)
 
 
 def _train(capsys, *options):
@@ -104,13 +112,30 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, monkeypatch, tmp_pat
     assert not (tmp_path / "cost.png").exists()
 
 
-@pytest.mark.parametrize("data", ["spiral", "seed003"])
-def test_plot_writes_a_png(capsys, tmp_path, data):
-    pytest.importorskip("matplotlib")
+@pytest.mark.parametrize("data, size", [("spiral", (1100, 450)), ("seed003", (550, 450))],
+                         ids=["cost-and-regions", "cost-only"])
+def test_plot_writes_a_png_of_the_figure_size(capsys, tmp_path, data, size):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     path = tmp_path / "cost.png"
     code, out, _ = _train(capsys, "--data", data, "--epochs", "3", "-q", "--plot", str(path))
     assert code == 0 and f"saved plot to {path}" in out
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == size   # figsize (11 or 5.5, 4.5) inches at 100 dpi
+
+
+def test_progress_extra_draws_a_real_tqdm_bar(capsys, monkeypatch):
+    """fnnet.train's bar with the real tqdm (test_train.py checks the calls with a fake one)."""
+    pytest.importorskip("tqdm", reason="the progress extra (tqdm) is not installed")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)   # capsys's stderr is no terminal
+    monkeypatch.setattr(train_module, "QUIET_SECONDS", 0.0)
+    X, y = fnnet.spiral(seed=0)
+    params = fnnet.init_params([2, 8, 3], seed=0)
+    fnnet.train(params, X, fnnet.one_hot(y, 3), ["relu", "softmax"], "cce", epochs=5, batch_size=32, lr=0.01,
+                optimizer="adam", seed=0)
+    err = capsys.readouterr().err
+    assert re.search(r"100%\|.*\| 5/5 \[.*epoch/s, cost \d\.\d{4}  acc \d\.\d{4}\]", err), err
+    assert "epoch 1/5" not in err   # the bar, not the lines
 
 
 def _write_idx(path, array):
@@ -155,32 +180,265 @@ def test_mnist_directory(capsys, tmp_path):
     assert "test accuracy: " in out and "val_acc " in err
 
 
-@pytest.mark.parametrize("options, match", [
-    (["--mnist", "/nonexistent/dir"], "error: MNIST directory not found: '/nonexistent/dir'"),
-    (["--epochs", "0"], "error: epochs must be an int >= 1, got 0"),
-    (["--batch-size", "0"], "error: batch_size must be an int >= 1, got 0"),
-    (["--lr", "-1"], "error: lr must be a positive finite number, got -1.0"),
-], ids=["mnist-missing", "epochs", "batch-size", "lr"])
-def test_errors_exit_1_with_a_message(capsys, options, match):
-    code, _, err = _train(capsys, *options)
-    assert code == 1 and match in err
+def test_missing_mnist_directory_exits_1_with_a_message(capsys):
+    code, _, err = _train(capsys, "--mnist", "/nonexistent/dir")
+    assert code == 1 and "error: MNIST directory not found: '/nonexistent/dir'" in err
 
 
-def test_fashion_missing_says_how_to_install(capsys, monkeypatch):
-    monkeypatch.setattr(cli._data, "fashion_mnist_dir", lambda: None)
-    code, _, err = _train(capsys, "--fashion")
-    assert code == 1 and "apt-get install dataset-fashion-mnist" in err
+def test_fashion_missing_says_how_to_install_and_where_it_looked(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("FNNET_DATA", str(tmp_path))   # an empty directory: no Fashion-MNIST
+    code, out, err = _train(capsys, "--fashion")
+    assert code == 1 and out == ""
+    assert (f"error: Fashion-MNIST not found in {tmp_path / 'fashion-mnist'}, {tmp_path}: "
+            "apt-get install dataset-fashion-mnist, set FNNET_DATA") in err
+
+
+def test_fashion_from_fnnet_data(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("FNNET_DATA", str(_mnist_dir(tmp_path)))
+    code, out, _ = _train(capsys, "--fashion", "--epochs", "1", "--hidden", "4", "-q", "--limit", "30")
+    assert code == 0
+    assert "data: fashion-mnist, 30 examples, 784 features, 10 classes; test set 20 examples" in out
+
+
+def _usage_error(capsys, *options):
+    """Run with bad options: argparse's exit code 2, nothing on stdout, the usage then one error line."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", *options])
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.out == ""
+    assert captured.err.startswith("usage: python -m fnnet train") and "Traceback" not in captured.err
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("python -m fnnet train: error: argument ")
+    return last
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--hidden", "0"], "argument --hidden: expected an int >= 1, got 0"),
+    (["--hidden", "16", "-5"], "argument --hidden: expected an int >= 1, got -5"),
+    (["--hidden", "1.5"], "argument --hidden: expected an int >= 1, got '1.5'"),
+    (["--seed", "-1"], "argument --seed: expected an int >= 0, got -1"),
+    (["--epochs", "0"], "argument --epochs: expected an int >= 1, got 0"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, got 0"),
+    (["--lr", "-1"], "argument --lr: expected a finite number > 0, got -1.0"),
+    (["--lr", "nan"], "argument --lr: expected a finite number > 0, got nan"),
+    (["--weight-decay", "-0.1"], "argument --weight-decay: expected a finite number >= 0, got -0.1"),
+    (["--weight-decay", "inf"], "argument --weight-decay: expected a finite number >= 0, got inf"),
+    (["--log-every", "0"], "argument --log-every: expected an int >= 1, got 0"),
+], ids=["hidden-0", "hidden-negative", "hidden-float", "seed", "epochs", "batch-size", "lr", "lr-nan",
+        "weight-decay", "weight-decay-inf", "log-every"])
+def test_bad_values_are_usage_errors(capsys, options, message):
+    assert _usage_error(capsys, *options).endswith(message)
+
+
+def test_a_network_too_large_for_memory_is_a_usage_error(capsys):
+    last = _usage_error(capsys, "--hidden", "1000000000000")
+    assert re.fullmatch(r"python -m fnnet train: error: argument --hidden: training a \[2, 1000000000000, 3\] "
+                        r"network needs about [\d.e+]+ GB of memory; this machine has [\d.e+]+ GB", last), last
+
+
+def test_the_memory_limit_is_the_machines(capsys, monkeypatch):
+    # [2, 100, 3] in float64: 8 * (6 * 603 weights + 3 * 32 * 105 batch units + 2 * 300 * 5 data) bytes
+    monkeypatch.setattr(cli, "physical_memory", lambda: 133_583)
+    assert _usage_error(capsys, "--epochs", "1").endswith(
+        "argument --hidden: training a [2, 100, 3] network needs about 0.000134 GB of memory; "
+        "this machine has 0.000134 GB")
+    monkeypatch.setattr(cli, "physical_memory", lambda: 133_584)
+    assert _train(capsys, "--epochs", "1", "-q")[0] == 0
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--data", "xor", "--mnist", "DIR"], "argument --mnist: not allowed with argument --data"),
+    (["--data", "xor", "--fashion"], "argument --fashion: not allowed with argument --data"),
+    (["--mnist", "DIR", "--fashion"], "argument --fashion: not allowed with argument --mnist"),
+    (["--limit", "5"], "argument --limit: only with --mnist or --fashion"),
+    (["--data", "moons", "--limit", "5"], "argument --limit: only with --mnist or --fashion"),
+    (["-q", "--log-every", "5"], "argument --log-every: not allowed with argument -q/--quiet"),
+    (["--resume"], "argument --resume: needs --checkpoint PATH"),
+], ids=["data-mnist", "data-fashion", "mnist-fashion", "limit-alone", "limit-builtin", "quiet-log-every",
+        "resume-alone"])
+def test_conflicting_or_meaningless_options_are_usage_errors(capsys, options, message):
+    assert message in _usage_error(capsys, *options)
+
+
+# --------------------------------------------------------------------------- outputs checked before training
+
+
+def test_output_in_a_missing_directory(capsys, tmp_path):
+    target = tmp_path / "nope" / "model.npz"
+    last = _usage_error(capsys, "--save", str(target))
+    assert last.endswith(f"argument --save: cannot write {str(target)!r}: the directory "
+                         f"{str(tmp_path / 'nope')!r} does not exist")
+
+
+def test_output_in_a_file_as_directory(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    last = _usage_error(capsys, "--checkpoint", str(tmp_path / "file" / "ckpt"))
+    assert f"argument --checkpoint: cannot write {str(tmp_path / 'file' / 'ckpt.npz')!r}" in last
+    assert last.endswith("is not a directory")
+
+
+def test_output_that_is_a_directory(capsys, tmp_path):
+    (tmp_path / "model.npz").mkdir()
+    assert _usage_error(capsys, "--save", str(tmp_path / "model.npz")).endswith(
+        f"argument --save: {str(tmp_path / 'model.npz')!r} is a directory; give a file name")
+
+
+def test_output_that_is_read_only(capsys, tmp_path):
+    target = tmp_path / "model.npz"
+    target.write_bytes(b"keep me")
+    target.chmod(0o444)
+    assert _usage_error(capsys, "--save", str(target)).endswith(f"cannot write {str(target)!r}: it is read-only")
+    assert target.read_bytes() == b"keep me"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root may write into a directory without write permission")
+def test_output_in_a_read_only_directory(capsys, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert "argument --save: cannot write in the directory" in _usage_error(capsys, "--save", str(locked / "m"))
+    finally:
+        locked.chmod(0o755)
+
+
+def test_output_directory_that_refuses_new_files(capsys, tmp_path, monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli.tempfile, "mkstemp", refuse)   # as a read-only mount or an ACL would
+    assert _usage_error(capsys, "--save", str(tmp_path / "m")).endswith(
+        f"argument --save: cannot write in the directory {str(tmp_path)!r}: Permission denied")
+
+
+@pytest.mark.parametrize("save, checkpoint", [("run", "run.npz"), ("run.npz", "run.npz"), ("run", "./sub/../run")],
+                         ids=["npz-appended", "same", "same-after-normalising"])
+def test_save_and_checkpoint_must_differ(capsys, tmp_path, monkeypatch, save, checkpoint):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    last = _usage_error(capsys, "--save", save, "--checkpoint", checkpoint)
+    assert "argument --checkpoint: " in last and "is also the --save file" in last
+
+
+@pytest.mark.parametrize("name, message", [
+    ("cost.npz", "needs a file extension matplotlib can write: "),
+    ("cost", "needs a file extension matplotlib can write: "),
+], ids=["unknown-extension", "no-extension"])
+def test_plot_format_is_checked_before_training(capsys, tmp_path, name, message):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    last = _usage_error(capsys, "--plot", str(tmp_path / name))
+    assert message in last and "png" in last and "svg" in last
+
+
+@pytest.mark.skipif(shutil.which("xelatex") is not None, reason="xelatex is installed: matplotlib can write pgf")
+def test_plot_format_matplotlib_lists_but_cannot_write_here_is_refused(capsys, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    last = _usage_error(capsys, "--plot", str(tmp_path / "cost.pgf"))
+    assert "argument --plot: matplotlib cannot write pgf here (RuntimeError: 'xelatex' not found" in last
+    assert not list(tmp_path.iterdir())
+
+
+def test_plot_in_a_missing_directory_is_refused_even_without_matplotlib(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert "argument --plot: cannot write" in _usage_error(capsys, "--plot", str(tmp_path / "no" / "c.png"))
+
+
+# --------------------------------------------------------------------------- writes failing after training
+
+
+def _fallback(err):
+    found = re.findall(r"saved the trained params to the fallback file (\S+)", err)
+    assert len(found) == 1, err
+    return found[0]
+
+
+def _removing_after_training(monkeypatch, directory):
+    """train as usual, then the directory disappears (a real write failure afterwards)."""
+    real = cli.train
+
+    def train_then_remove(*args, **kwargs):
+        result = real(*args, **kwargs)
+        shutil.rmtree(directory)
+        return result
+
+    monkeypatch.setattr(cli, "train", train_then_remove)
+
+
+def test_failed_save_after_training_goes_to_a_printed_fallback(capsys, tmp_path, monkeypatch):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    monkeypatch.chdir(tmp_path)
+    _removing_after_training(monkeypatch, out_dir)
+    code, out, err = _train(capsys, "--epochs", "4", "-q", "--save", str(out_dir / "model.npz"))
+    assert code == 1 and "Traceback" not in err
+    assert f"error: could not save the params to {str(out_dir / 'model.npz')!r}: " in err
+    rescued = _fallback(err)
+    assert os.path.dirname(rescued) == str(tmp_path) and os.path.basename(rescued).startswith("fnnet-rescued-")
+    params, meta = fnnet.load_params(rescued), fnnet.load_metadata(rescued)
+    assert meta["epochs"] == 4 and meta["layer_dims"] == [2, 100, 3]
+    X, y = fnnet.spiral(seed=0)
+    assert f"final training accuracy: {fnnet.accuracy(fnnet.predict(params, X, meta['activations']), y):.4f}" in out
+
+
+def test_fallback_goes_to_the_temporary_directory_when_the_working_one_refuses(capsys, tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(temporary))
+    real_save = cli._io.save_params
+
+    def save(path, params, **metadata):
+        if os.path.dirname(os.path.abspath(path)) != str(temporary):
+            raise OSError(28, "No space left on device")
+        return real_save(path, params, **metadata)
+
+    monkeypatch.setattr(cli._io, "save_params", save)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, _, err = _train(capsys, "--epochs", "2", "-q", "--save", str(tmp_path / "m.npz"))
+    assert code == 1 and "No space left on device" in err
+    assert os.path.dirname(_fallback(err)) == str(temporary)
+    assert not list(work.iterdir())   # the failed attempt left nothing behind
+
+
+def test_failed_plot_after_training_keeps_the_params(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    monkeypatch.chdir(tmp_path)
+    _removing_after_training(monkeypatch, plots)
+    code, out, err = _train(capsys, "--epochs", "3", "-q", "--plot", str(plots / "cost.png"))
+    assert code == 1 and f"error: could not write the plot {str(plots / 'cost.png')!r}: " in err
+    assert fnnet.load_metadata(_fallback(err))["epochs"] == 3
+
+
+def test_failed_checkpoint_keeps_the_last_completed_epoch(capsys, tmp_path, monkeypatch):
+    real, calls = fnnet.io.save_checkpoint, []
+
+    def save_checkpoint(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fnnet.io, "save_checkpoint", save_checkpoint)
+    monkeypatch.chdir(tmp_path)
+    ckpt = str(tmp_path / "run.npz")
+    code, _, err = _train(capsys, "--epochs", "10", "-q", "--checkpoint", ckpt)
+    assert code == 1 and f"error: checkpoint {ckpt!r}: [Errno 28] No space left on device" in err
+    assert fnnet.load_metadata(_fallback(err))["epochs"] == 2
+    assert fnnet.load_checkpoint(ckpt)[2]["epoch"] == 2   # the last good checkpoint is intact
 
 
 def test_bad_option_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["train", "--optimizer", "adamw"])
+        main(["train", "--optimizer", "nope"])
     assert info.value.code == 2
-    assert "invalid choice: 'adamw'" in capsys.readouterr().err
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
 def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
-    import fnnet.training as train_module
     real, calls = train_module.backward_pass, []
 
     def backward(*args):
@@ -192,7 +450,68 @@ def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(train_module, "backward_pass", backward)
     path = tmp_path / "partial.npz"
     code, out, err = _train(capsys, "--save", str(path))
-    assert code == 0
+    assert code == 130
     assert "interrupted after 2 of 300 epochs" in out and "final training accuracy: " in out
     assert "interrupted: returning the params and history after 2 epoch(s)" in err
     assert fnnet.load_metadata(path)["epochs"] == 2
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("where", ["_data.spiral", "init_params", "predict", "_io.save_params"],
+                         ids=["loading", "init", "evaluating", "saving"])
+def test_ctrl_c_anywhere_exits_130_with_one_line(capsys, monkeypatch, tmp_path, where):
+    owner = cli
+    for name in where.split(".")[:-1]:
+        owner = getattr(owner, name)
+    monkeypatch.setattr(owner, where.split(".")[-1], _interrupt)
+    code, _, err = _train(capsys, "--epochs", "2", "-q", "--save", str(tmp_path / "m.npz"))
+    assert code == 130 and err == "python -m fnnet: interrupted (Ctrl-C)\n"
+
+
+SLOW_LOADING = """
+import sys, time
+import fnnet.data
+
+real_load_idx = fnnet.data.load_idx
+
+def slow_load_idx(path):
+    print("loading", path, flush=True)
+    time.sleep(60)
+    return real_load_idx(path)
+
+fnnet.data.load_idx = slow_load_idx
+from fnnet.__main__ import main
+sys.exit(main(["train", "--mnist", sys.argv[1]]))
+"""
+
+
+def test_sigint_during_loading_in_a_subprocess(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_LOADING, str(_mnist_dir(tmp_path))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("loading ")   # inside load_mnist, reading a file
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and out == ""
+    assert err == "python -m fnnet: interrupted (Ctrl-C)\n"
+
+
+def test_sigint_during_training_in_a_subprocess_saves_the_epochs_done(tmp_path):
+    path = tmp_path / "partial.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "fnnet", "train", "--epochs", "100000", "--save", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("epoch      1/100000  cost ")   # training has begun
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.startswith("interrupted: returning the params and history after ")
+    done = fnnet.load_metadata(path)["epochs"]
+    assert f"interrupted after {done} of 100000 epochs" in out and f"saved params to {path}" in out

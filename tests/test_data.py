@@ -390,6 +390,7 @@ def test_load_mnist_bad_dtype(tmp_path):
 
 
 def test_fashion_mnist_dir_searches_known_places(tmp_path, monkeypatch):
+    monkeypatch.delenv("FNNET_DATA", raising=False)
     empty, full = tmp_path / "empty", tmp_path / "full"
     empty.mkdir()
     full.mkdir()
@@ -400,8 +401,52 @@ def test_fashion_mnist_dir_searches_known_places(tmp_path, monkeypatch):
     assert fnnet.fashion_mnist_dir() is None
 
 
+def _installed_elsewhere(tmp_path, monkeypatch):
+    """A fake Fashion-MNIST in the known places, to show FNNET_DATA overrides them."""
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    fake_mnist(installed)
+    monkeypatch.setattr(data_module, "FASHION_MNIST_DIRS", (str(installed),))
+    return installed
+
+
+def test_fnnet_data_holding_the_files_is_used_instead_of_the_known_places(tmp_path, monkeypatch):
+    _installed_elsewhere(tmp_path, monkeypatch)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    fake_mnist(mine)
+    monkeypatch.setenv("FNNET_DATA", str(mine))
+    assert data_module.fashion_mnist_search_path() == (str(mine / "fashion-mnist"), str(mine))
+    assert fnnet.fashion_mnist_dir() == str(mine)
+
+
+def test_fnnet_data_with_a_fashion_mnist_subdirectory_prefers_it(tmp_path, monkeypatch):
+    _installed_elsewhere(tmp_path, monkeypatch)
+    root = tmp_path / "root"
+    (root / "fashion-mnist").mkdir(parents=True)
+    fake_mnist(root / "fashion-mnist")
+    fake_mnist(root)
+    monkeypatch.setenv("FNNET_DATA", str(root))
+    assert fnnet.fashion_mnist_dir() == str(root / "fashion-mnist")
+
+
+@pytest.mark.parametrize("where", ["empty", "missing", "incomplete"])
+def test_fnnet_data_without_the_files_means_absent_even_when_installed(tmp_path, monkeypatch, where):
+    installed = _installed_elsewhere(tmp_path, monkeypatch)
+    root = tmp_path / "data"
+    if where != "missing":
+        root.mkdir()
+    if where == "incomplete":
+        fake_mnist(root)
+        next(root.glob("t10k-labels*")).unlink()
+    monkeypatch.setenv("FNNET_DATA", str(root))
+    assert fnnet.fashion_mnist_dir() is None
+    monkeypatch.setenv("FNNET_DATA", "")   # empty: as if unset
+    assert fnnet.fashion_mnist_dir() == str(installed)
+
+
 @pytest.mark.skipif(fnnet.fashion_mnist_dir() is None,
-                    reason="Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+                    reason="Fashion-MNIST not installed (apt-get install dataset-fashion-mnist, or FNNET_DATA)")
 def test_real_fashion_mnist():
     X, y, X_test, y_test = fnnet.load_mnist(fnnet.fashion_mnist_dir(), dtype=np.float32)
     assert X.shape == (784, 60000) and X_test.shape == (784, 10000)

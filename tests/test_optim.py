@@ -18,15 +18,24 @@ def _params_grads(dtype=np.float64, seed=0):
     return cast(params), cast(grads)
 
 
+#: The optimizers whose weight_decay is L2 (added to the gradient); AdamW's is decoupled.
+L2_OPTIMIZERS = sorted(set(OPTIMIZERS) - {"adamw"})
+
+#: State slots that hold running squares (non-negative by construction).
+SQUARE_SLOTS = {"v", "mean_square", "sum_square"}
+
+
 def _random_state(name, params, seed=1):
-    """A non-trivial state, as after some steps."""
+    """A non-trivial state of optimizer ``name``, as after some steps: every slot dict random."""
     rng = np.random.default_rng(seed)
-    state = OPTIMIZERS[name].init(params)
-    like = lambda: {k: rng.standard_normal(p.shape).astype(p.dtype) for k, p in params.items()}  # noqa: E731
-    if "velocity" in state:
-        state = {"velocity": like()}
-    if "m" in state:
-        state = {"m": like(), "v": {k: np.abs(a) for k, a in like().items()}, "t": 3}
+    state = {}
+    for slot, value in OPTIMIZERS[name].init(params).items():
+        if isinstance(value, dict):
+            state[slot] = {k: rng.standard_normal(p.shape).astype(p.dtype) for k, p in params.items()}
+            if slot in SQUARE_SLOTS:
+                state[slot] = {k: np.abs(a) for k, a in state[slot].items()}
+        else:
+            state[slot] = 3  # Adam's step count t
     return state
 
 
@@ -83,7 +92,7 @@ def test_adam_first_step_moves_each_entry_by_about_lr():
         np.testing.assert_allclose(params[k] - new[k], 0.01 * np.sign(grads[k]), rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", L2_OPTIMIZERS)
 def test_weight_decay_adds_lambda_w_to_weight_gradients_only(name):
     params, grads = _params_grads()
     init, update = OPTIMIZERS[name]
@@ -147,12 +156,23 @@ def test_pure_inputs_untouched_and_new_dicts(name):
     assert list(new) == list(params)
 
 
-def test_state_mirrors_params():
-    params, _ = _params_grads()
-    assert set(fnnet.init_momentum(params)) == {"velocity"}
-    adam = fnnet.init_adam(params)
-    assert adam["t"] == 0 and list(adam["m"]) == list(params) and list(adam["v"]) == list(params)
-    assert all(not a.any() for a in adam["m"].values())
+@pytest.mark.parametrize("name, slots", [
+    ("sgd", set()), ("momentum", {"velocity"}), ("nesterov", {"velocity"}), ("rmsprop", {"mean_square"}),
+    ("adagrad", {"sum_square"}), ("adam", {"m", "v", "t"}), ("adamw", {"m", "v", "t"}),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_state_mirrors_params_key_shape_and_dtype(name, slots, dtype):
+    params, _ = _params_grads(dtype)
+    state = OPTIMIZERS[name].init(params)
+    assert set(state) == slots
+    for slot in slots - {"t"}:
+        assert list(state[slot]) == list(params)
+        for k, p in params.items():
+            assert state[slot][k].shape == p.shape and state[slot][k].dtype == dtype
+            assert not state[slot][k].any()
+            assert state[slot][k] is not p
+    if "t" in slots:
+        assert state["t"] == 0 and type(state["t"]) is int
 
 
 def test_optimizer_reduces_cost_on_a_small_network():
@@ -227,7 +247,8 @@ def test_get_optimizer():
     assert fnnet.get_optimizer("adam") is OPTIMIZERS["adam"]
     pair = fnnet.get_optimizer((fnnet.init_sgd, fnnet.sgd_update))
     assert pair.init is fnnet.init_sgd and pair.update is fnnet.sgd_update
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; valid names are 'sgd', 'momentum', 'nesterov', 'adam'"):
-        fnnet.get_optimizer("adamw")
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; valid names are 'sgd', 'momentum', 'nesterov', "
+                                         "'rmsprop', 'adagrad', 'adam', 'adamw'"):
+        fnnet.get_optimizer("lbfgs")
     with pytest.raises(TypeError, match="optimizer must be a name"):
         fnnet.get_optimizer(3)
