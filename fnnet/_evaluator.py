@@ -32,6 +32,7 @@ import numpy as np
 
 from .activations import Activation
 from .losses import Loss
+from .regularization import penalty
 
 Slopes = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # central, up, down, crossed; (K,) each
 # Working memory of one batch of perturbed copies (small batches stay in cache).
@@ -112,6 +113,23 @@ class FunctionSide:
             for key in V:
                 self.work[key][...] = base[key]
         return (J_up - J_down) / (2 * eps), (J_up - J) / eps, (J - J_down) / eps, np.zeros(k, dtype=bool)
+
+
+def network_function(X: np.ndarray, Y: np.ndarray, acts: Sequence[Activation], loss: Loss,
+                     masks: Mapping[int, np.ndarray], l2: float, l1: float, c: Optional[np.ndarray] = None):
+    """``f(p)``: the network's cost for params ``p`` (``W1..bL``, and ``X`` when it holds one), in
+    float64, with the dropout ``masks`` held fixed, column factors ``c`` and the penalty: the
+    plain function :class:`FunctionSide` differentiates where no exact change is written."""
+
+    def f(p: Mapping[str, np.ndarray]) -> float:
+        A, Z = p.get("X", X), None
+        for layer, g in enumerate(acts, start=1):
+            Z = p[f"W{layer}"] @ A + p[f"b{layer}"]
+            A = g.function(Z) * masks[layer] if layer in masks else g.function(Z)
+        weights = {key: W for key, W in p.items() if key != "X"}
+        return loss.network_cost(acts[-1], A, Y, Z, c) + penalty(weights, l2=l2, l1=l1)
+
+    return f
 
 
 class NetworkSide:

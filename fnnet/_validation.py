@@ -196,6 +196,25 @@ def as_matrix(X, name: str, dtype: np.dtype, rows: Optional[int] = None, what: s
     return arr
 
 
+def column_factors(sample_weight, m: int, dtype: np.dtype, name: str = "sample_weight") -> Optional[np.ndarray]:
+    """Per-example weights ``w`` (m,) as the column factors ``c = m w / sum(w)``, shape (1, m),
+    in ``dtype`` (None stays None): the weighted mean is the plain mean of ``c_i loss_i``."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array of one weight per example, got dtype {w.dtype}")
+    if w.shape != (m,):
+        raise ValueError(f"{name} must have one weight per example, shape ({m},); got shape {format_shape(w.shape)}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(f"{name} must hold finite weights >= 0; got values in [{w.min()!r}, {w.max()!r}]")
+    total = float(w.sum())
+    if total <= 0.0:
+        raise ValueError(f"{name} must have a positive sum (some example must count), got all zeros")
+    return (w * (m / total)).astype(dtype).reshape(1, m)
+
+
 def raise_not_finite(arr: np.ndarray, name: str) -> None:
     """Raise the ValueError for an array known to hold NaN or inf, locating the first one."""
     bad = ~np.isfinite(arr)

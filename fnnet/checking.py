@@ -33,8 +33,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._evaluator import FunctionSide, NetworkSide
-from ._validation import check_params, check_positive, format_shape
+from ._evaluator import FunctionSide, NetworkSide, network_function
+from ._validation import check_params, check_positive, column_factors, format_shape
 from ._verdict import FLOAT32_TOL, KINK_TOL, MODES, PROGRESS_AFTER, ZERO_GRAD  # noqa: F401 (the checker's constants)
 from ._verdict import check_options, judge, match_grads
 from .activations import Activation
@@ -217,7 +217,7 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
               eps: float = 1e-6, tol: float = 1e-7, mode: str = "full", n: int = 16, k: int = 8,
               seed: int = 0, progress: Optional[bool] = None, wrt_input: bool = False, l2: float = 0.0,
               l1: float = 0.0, keep_prob: Union[float, Sequence[float]] = 1.0,
-              rng: Optional[np.random.Generator] = None) -> GradcheckReport:
+              rng: Optional[np.random.Generator] = None, sample_weight=None) -> GradcheckReport:
     """:func:`check_grads` of fnnet's cost ``J(params) = cost(forward(params, X), Y)``, with an
     exact numerical side: the same modes, options, verdict and report.
 
@@ -238,6 +238,9 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     l2, l1 : float, default 0.0
         The checked cost includes the penalty ``fnnet.penalty(params, l2=l2, l1=l1)``, and the
         default grads come from ``backward(..., l2=l2, l1=l1)``.
+    sample_weight : array_like, shape (m,), optional
+        The checked cost is the weighted mean (as in :func:`fnnet.cost`); the numerical side
+        is then plain central differences of it (two float64 network evaluations per entry).
     keep_prob, rng : as in :func:`fnnet.forward`
         Dropout: the masks ``forward`` draws (``cache["D{l}"]``) are held fixed, so the cost
         is a smooth function of the params and the check is exact. Give your own grads for
@@ -272,12 +275,19 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     shapes = {key: p.shape for key, p in params.items()}
     shapes.update({"X": cache["A0"].shape} if wrt_input else {})
     if grads is None:
-        own = backward(params, cache, Y, loss, l2=l2, l1=l1, wrt_input=wrt_input)  # validates Y
+        own = backward(params, cache, Y, loss, l2=l2, l1=l1, sample_weight=sample_weight,
+                       wrt_input=wrt_input)  # validates Y
         matched, ignored = (dict(own[0], X=own[1]) if wrt_input else own), []
     else:
         matched, ignored = match_grads(shapes, grads)
     # the numerical side sees the X the analytic side saw: validated and cast once by forward
     masks = {l: cache[f"D{l}"] for l in range(1, L + 1) if f"D{l}" in cache}
-    side = NetworkSide(params, cache["A0"].astype(np.float64), Y64, cache["activations"], loss, masks, l2, l1)
+    X64, c = cache["A0"].astype(np.float64), column_factors(sample_weight, AL.shape[1], np.dtype(np.float64))
+    if c is None:
+        side = NetworkSide(params, X64, Y64, cache["activations"], loss, masks, l2, l1)
+    else:
+        f = network_function(X64, Y64, cache["activations"], loss, masks, l2, l1, c)
+        side = FunctionSide(f, dict(params, X=X64) if wrt_input else params)
+        side.cost = side.value()
     return GradcheckReport(**judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed,
                                    progress=progress, precision=str(dtype), ignored=ignored, label="gradcheck"))

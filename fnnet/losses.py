@@ -3,7 +3,11 @@
 One reduction rule for every loss, stated once: for outputs ``A`` and targets ``Y`` of shape
 ``(n_L, m)``,
 
-    J = (1/m) * sum_i loss(a_i, y_i),   loss summed over the n_L output units of example i.
+    J = (1/m) * sum_i loss(a_i, y_i),   loss summed over the n_L output units of example i,
+
+or, with per-example weights ``w`` (``sample_weight``), the weighted mean
+``J = sum_i w_i loss(a_i, y_i) / sum_i w_i``: the same rule with the column factors
+``c_i = m w_i / sum_j w_j`` inside the sum (all weights 1 give ``c_i = 1``: the same numbers).
 
 =======  ===============================================  ================================
 name     per-example loss                                 dJ/dA
@@ -35,12 +39,14 @@ pair, whether it classifies, and the exact cost changes the gradient checker use
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Dict, Optional, Union
 
 import numpy as np
 
 from . import activations as _act
-from ._validation import as_matrix, format_shape, format_value
+from ._validation import as_matrix, column_factors, format_shape, format_value
+from .regularization import check_penalty, penalty
 
 __all__ = ["Loss", "LOSSES", "cost"]
 
@@ -56,7 +62,9 @@ class Loss:
     ----------
     name : str
     cost : callable
-        ``(A, Y) -> float``; ``A`` and ``Y`` of shape ``(n_L, m)``, validated.
+        ``(A, Y) -> float``; ``A`` and ``Y`` of shape ``(n_L, m)``, validated. A cost that also
+        takes ``(A, Y, c)``, the column factors ``c`` of shape ``(1, m)`` (see above), supports
+        ``sample_weight``.
     gradient : callable
         ``(A, Y) -> dJ/dA``, a new array of shape ``(n_L, m)``.
     probabilities : bool, default False
@@ -106,6 +114,7 @@ class Loss:
             raise ValueError(f"Loss {name!r}: unknown targets rule {targets!r}; valid rules are {TARGET_RULES}")
         self.name = name
         self.cost = cost
+        self.takes_weights = _takes_three_arguments(cost)
         self.gradient = gradient
         self.probabilities = bool(probabilities)
         self.targets = targets
@@ -117,13 +126,22 @@ class Loss:
                                    else self._plain_logit_change)
         self.hint = hint  # what to do with 1-D targets (class labels)
 
+    def weighted_cost(self, A: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
+        """The cost with column factors ``c`` (1, m) (None: unweighted), for validated ``A``, ``Y``."""
+        if c is None:
+            return float(self.cost(A, Y))
+        if not self.takes_weights:
+            raise TypeError(f"loss {self.name!r} does not take sample weights: its cost takes (A, Y); give a cost "
+                            "(A, Y, c) that weights example i by c[0, i]")
+        return float(self.cost(A, Y, c))
+
     def uses_logits(self, activation: _act.Activation) -> bool:
         """Whether an output layer ``activation`` has this loss's cost computed from its ``Z``:
         the natural pair, when the loss has a stable form from the logits."""
         return activation is self.natural_output and self.cost_from_logits is not None
 
     def network_cost(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
-                     ZL: Optional[np.ndarray] = None) -> float:
+                     ZL: Optional[np.ndarray] = None, c: Optional[np.ndarray] = None) -> float:
         """The cost of a network whose output layer is ``activation``, for validated ``AL``, ``Y``
         (and its pre-activation ``ZL``), all of shape ``(n_L, m)``.
 
@@ -140,20 +158,23 @@ class Loss:
         (40.0, 36.04)
         """
         if ZL is not None and self.uses_logits(activation):
-            return float(self.cost_from_logits(ZL, Y))
-        return float(self.cost(AL, Y))
+            return float(self.cost_from_logits(ZL, Y) if c is None else self.cost_from_logits(ZL, Y, c))
+        return self.weighted_cost(AL, Y, c)
 
     def output_delta(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
-                     ZL: Optional[np.ndarray] = None, *, fused: bool = True) -> np.ndarray:
+                     ZL: Optional[np.ndarray] = None, c: Optional[np.ndarray] = None, *,
+                     fused: bool = True) -> np.ndarray:
         """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array.
 
         ``(A - Y) / m`` for the natural output activation, else the chain rule
-        ``g'(Z_L) * dJ/dA_L``; ``fused=False`` forces the chain rule (tests compare both).
+        ``g'(Z_L) * dJ/dA_L``; with column factors ``c`` (1, m), each column times its
+        factor. ``fused=False`` forces the chain rule (tests compare both).
         """
         if fused and activation is self.natural_output:
-            return (AL - Y) / AL.shape[1]
+            return (AL - Y if c is None else (AL - Y) * c) / AL.shape[1]
         self.check_outputs(AL)
-        return activation.backprop(self.gradient(AL, Y), AL, ZL)
+        dA = self.gradient(AL, Y) if c is None else self.gradient(AL, Y) * c  # columns are independent
+        return activation.backprop(dA, AL, ZL)
 
     def check_outputs(self, AL: np.ndarray) -> None:
         """Log losses need outputs in ``[0, 1]`` (a sigmoid or softmax output layer)."""
@@ -208,6 +229,22 @@ def _eps(A: np.ndarray) -> float:
     return float(np.finfo(A.dtype).eps)
 
 
+def _weighted(T: np.ndarray, c: Optional[np.ndarray]) -> np.ndarray:
+    """``T`` (n, m) with each column times its factor ``c`` (1, m), or ``T`` itself."""
+    return T if c is None else T * c
+
+
+def _takes_three_arguments(function: Callable) -> bool:
+    """Whether ``function(A, Y, c)`` can be called (a cost that supports sample weights)."""
+    try:
+        inspect.signature(function).bind(None, None, None)
+        return True
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): assume the plain (A, Y)
+        return False
+
+
 def _log_changes(weights: np.ndarray, A: np.ndarray, dA: np.ndarray, upper: float,
                  complement: bool = False) -> np.ndarray:
     """``sum_ij w_ij [log c(a_ij + d_ikj) - log c(a_ij)]`` per copy ``k``, ``c = clip(., eps, upper)``.
@@ -229,9 +266,9 @@ def _log_changes(weights: np.ndarray, A: np.ndarray, dA: np.ndarray, upper: floa
 
 
 # --- mse: 0.5 * sum (a - y)^2 ----------------------------------------------------------------------
-def _mse_cost(A: np.ndarray, Y: np.ndarray) -> float:
+def _mse_cost(A: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
     R = A - Y
-    return 0.5 * float(np.vdot(R, R)) / A.shape[1]
+    return 0.5 * float(np.vdot(R if c is None else R * c, R)) / A.shape[1]
 
 
 def _mse_change(A, Y, dA):
@@ -244,10 +281,11 @@ MSE = Loss("mse", _mse_cost, lambda A, Y: (A - Y) / A.shape[1], targets="real",
 
 
 # --- bce: -[y log a + (1 - y) log(1 - a)] ------------------------------------------------------------
-def _bce_cost(A: np.ndarray, Y: np.ndarray) -> float:
+def _bce_cost(A: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
     eps = _eps(A)
     Ac = np.clip(A, eps, 1.0 - eps)  # both logs finite
-    return -float(np.vdot(Y, np.log(Ac)) + np.vdot(1.0 - Y, np.log1p(-Ac))) / A.shape[1]
+    Y1, Y0 = _weighted(Y, c), _weighted(1.0 - Y, c)
+    return -float(np.vdot(Y1, np.log(Ac)) + np.vdot(Y0, np.log1p(-Ac))) / A.shape[1]
 
 
 def _bce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -284,9 +322,9 @@ def _softplus_change(z: np.ndarray, d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bce_cost_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
+def _bce_cost_from_logits(Z: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
     # -[y log s(z) + (1 - y) log(1 - s(z))] = y softplus(-z) + (1 - y) softplus(z)
-    return float(np.vdot(Y, _softplus(-Z)) + np.vdot(1.0 - Y, _softplus(Z))) / Z.shape[1]
+    return float(np.vdot(_weighted(Y, c), _softplus(-Z)) + np.vdot(_weighted(1.0 - Y, c), _softplus(Z))) / Z.shape[1]
 
 
 def _bce_change_from_logits(Z, Y, dZ):
@@ -301,8 +339,8 @@ BCE = Loss("bce", _bce_cost, _bce_gradient, probabilities=True, targets="unit_in
 
 
 # --- cce: -sum y log a --------------------------------------------------------------------------------
-def _cce_cost(A: np.ndarray, Y: np.ndarray) -> float:
-    return -float(np.vdot(Y, np.log(np.maximum(A, _eps(A))))) / A.shape[1]
+def _cce_cost(A: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
+    return -float(np.vdot(_weighted(Y, c), np.log(np.maximum(A, _eps(A))))) / A.shape[1]
 
 
 def _cce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -317,8 +355,8 @@ def _log_softmax(Z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
 
 
-def _cce_cost_from_logits(Z: np.ndarray, Y: np.ndarray) -> float:
-    return -float(np.vdot(Y, _log_softmax(Z))) / Z.shape[1]
+def _cce_cost_from_logits(Z: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> float:
+    return -float(np.vdot(_weighted(Y, c), _log_softmax(Z))) / Z.shape[1]
 
 
 def _cce_change_from_logits(Z, Y, dZ):
@@ -366,8 +404,10 @@ def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.
     return loss.check_targets(Y, shape, dtype, name)
 
 
-def cost(AL, Y, loss: Union[str, Loss]) -> float:
-    """The scalar cost ``J``: the mean over the ``m`` examples of a per-example loss.
+def cost(AL, Y, loss: Union[str, Loss], *, params=None, l2: float = 0.0, l1: float = 0.0,
+         sample_weight=None) -> float:
+    """The scalar cost ``J``: the (weighted) mean over the ``m`` examples of a per-example
+    loss, plus the penalty on ``params``' weights when ``l2``/``l1`` are given.
 
     Parameters
     ----------
@@ -376,6 +416,12 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
     Y : array_like, shape (n_L, m)
         Targets (ints are fine).
     loss : {"mse", "bce", "cce"} or Loss
+    params : dict, optional
+        The network's params, for the penalty ``(l2 / 2) * sum ||W||^2 + l1 * sum |W|``
+        (see :func:`fnnet.penalty`); needed when ``l2`` or ``l1`` is non-zero.
+    l2, l1 : float, default 0.0
+    sample_weight : array_like, shape (m,), optional
+        Non-negative weights per example: ``J = sum_i w_i loss_i / sum_i w_i``.
 
     Returns
     -------
@@ -386,6 +432,8 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
     >>> import numpy as np, fnnet
     >>> fnnet.cost(np.array([[0.5, 2.0]]), np.array([[1.0, 2.0]]), "mse")   # 0.5*0.25 / 2
     0.0625
+    >>> fnnet.cost(np.array([[0.5, 2.0]]), np.array([[1.0, 2.0]]), "mse", sample_weight=[3, 1])  # 3*0.125 / 4
+    0.09375
     """
     loss = get_loss(loss)
     AL = np.asarray(AL)
@@ -393,7 +441,14 @@ def cost(AL, Y, loss: Union[str, Loss]) -> float:
     AL = as_matrix(AL, "AL", dtype)
     Y = loss.check_targets(Y, AL.shape, dtype)
     loss.check_outputs(AL)
-    return loss.cost(AL, Y)
+    c = column_factors(sample_weight, AL.shape[1], dtype)
+    l2, l1 = check_penalty(l2, l1)
+    J = loss.weighted_cost(AL, Y, c)
+    if l2 or l1:
+        if params is None:
+            raise ValueError("cost with l2 or l1 needs params= (the penalty is on the weights)")
+        J += penalty(params, l2=l2, l1=l1)
+    return J
 
 
 #: The natural output activation of each built-in loss, by name (derived from the records).

@@ -18,7 +18,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite, product, row_sums
-from ._validation import FLOAT_DTYPES, as_matrix, check_cache, check_count, check_params, make_rng, raise_not_finite
+from ._validation import FLOAT_DTYPES, as_matrix, check_cache, column_factors, check_count, check_params, make_rng, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .regularization import check_penalty, dropout_mask, keep_probs, penalty_gradient
@@ -201,7 +201,7 @@ def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, layer: 
 
 
 def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[str, Loss], *,
-             l2: float = 0.0, l1: float = 0.0, wrt_input: bool = False):
+             l2: float = 0.0, l1: float = 0.0, sample_weight=None, wrt_input: bool = False):
     """Gradients of the cost with respect to every parameter, by backpropagation.
 
     The equations, for ``l = L, ..., 1`` (``*`` is element-wise, ``@`` the matrix product):
@@ -228,6 +228,9 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
     l2, l1 : float, default 0.0
         The penalty ``(l2 / 2) * sum ||W||^2 + l1 * sum |W|`` on the weights (not the biases)
         whose gradient is added to each ``dW``; use the same values in :func:`fnnet.cost`.
+    sample_weight : array_like, shape (m,), optional
+        Non-negative weights per example, for the weighted mean ``sum_i w_i loss_i / sum_i w_i``
+        (as in :func:`fnnet.cost`): column ``i`` of ``dZ{L}`` is scaled by ``m w_i / sum(w)``.
     wrt_input : bool, default False
         Also return ``dX = dJ/dX = W1^T dZ1``, the gradient with respect to the inputs
         (for saliency maps, adversarial examples, or checking a hand-written ``dA0``).
@@ -261,7 +264,8 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
     if not isinstance(wrt_input, bool):
         raise TypeError(f"wrt_input must be True or False, got {type(wrt_input).__name__}")
     l2, l1 = check_penalty(l2, l1)
-    grads, dX = backward_pass(params, cache, Y, loss, l2=l2, l1=l1, wrt_input=wrt_input)
+    c = column_factors(sample_weight, Y.shape[1], dtype)
+    grads, dX = backward_pass(params, cache, Y, loss, l2=l2, l1=l1, c=c, wrt_input=wrt_input)
     for key, g in list(grads.items()) + ([("X", dX)] if wrt_input else []):
         if not all_finite(g):
             raise ValueError(f"the gradient {key!r} overflowed {dtype} (max |A0| = {float(np.abs(As[0]).max()):.3g}): "
@@ -270,9 +274,10 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
 
 
 def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarray, loss: Loss, *,
-                  l2: float = 0.0, l1: float = 0.0, wrt_input: bool = False
+                  l2: float = 0.0, l1: float = 0.0, c: Optional[np.ndarray] = None, wrt_input: bool = False
                   ) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
-    """:func:`backward` on validated arguments: ``cache`` from :func:`forward_pass` on ``params``.
+    """:func:`backward` on validated arguments: ``cache`` from :func:`forward_pass` on ``params``,
+    ``c`` the column factors of the sample weights (1, m) or None.
 
     Returns ``(grads, dX)``; ``dX`` is None unless ``wrt_input``.
     """
@@ -280,7 +285,7 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
     L = len(acts)
     grads = {}
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found and named by the caller
-        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"))  # dZ_L = dJ/dZ_L
+        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"), c)  # dZ_L = dJ/dZ_L
         for layer in range(L, 0, -1):
             A_prev = cache[f"A{layer - 1}"]
             W = params[f"W{layer}"]

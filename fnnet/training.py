@@ -28,7 +28,8 @@ import numpy as np
 
 from . import io as _io
 from ._progress import Progress
-from ._validation import as_matrix, check_count, check_like, check_lr, check_params, check_positive, make_rng
+from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, check_positive,
+                          column_factors, make_rng)
 from .callbacks import Stop
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
@@ -112,16 +113,17 @@ def batches(X, Y, batch_size: int, rng: np.random.Generator) -> Iterator[Tuple[n
     batch_size = check_count(batch_size, "batch_size")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    yield from _batches_of_rows(np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T), batch_size, rng)
+    yield from _batches_of_rows(batch_size, rng, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
 
 
-def _batches_of_rows(XT: np.ndarray, YT: np.ndarray, batch_size: int, rng: np.random.Generator):
-    """:func:`batches` of data stored as C-ordered rows, one example a row: a shuffled copy
-    of the rows, so that rows ``i:j`` are one block of memory, yielded transposed."""
-    order = rng.permutation(XT.shape[0])
-    XT, YT = XT[order], YT[order]
-    for i in range(0, XT.shape[0], batch_size):
-        yield XT[i:i + batch_size].T, YT[i:i + batch_size].T
+def _batches_of_rows(batch_size: int, rng: np.random.Generator, *arrays: Optional[np.ndarray]):
+    """:func:`batches` of arrays stored as C-ordered rows, one example a row: a shuffled copy
+    of the rows, so that rows ``i:j`` are one block of memory, yielded transposed (a None
+    array yields None)."""
+    order = rng.permutation(arrays[0].shape[0])
+    arrays = [None if a is None else a[order] for a in arrays]
+    for i in range(0, len(order), batch_size):
+        yield tuple(None if a is None else a[i:i + batch_size].T for a in arrays)
 
 
 def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
@@ -131,7 +133,8 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
           optimizer_options: Optional[Mapping] = None,
           checkpoint: Optional[Union[str, os.PathLike]] = None, resume: bool = False,
           verbose: int = 1, log_every: Optional[int] = None,
-          callback: Optional[Callable] = None, callbacks: Sequence[Callable] = ()) -> Tuple[Params, dict]:
+          callback: Optional[Callable] = None, callbacks: Sequence[Callable] = (), sample_weight=None,
+          class_weight=None) -> Tuple[Params, dict]:
     """Train with shuffled mini-batches; return the new params and a per-epoch history.
 
     Parameters
@@ -191,6 +194,14 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         :class:`fnnet.Stop` to end training there.
     callbacks : sequence of callables, optional
         More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``.
+    sample_weight : array_like, shape (m,), optional
+        Non-negative weights per training example: each batch's cost and gradient are the
+        weighted mean over its examples (see :func:`fnnet.cost`), and ``history["cost"]``
+        the weighted mean over the epoch. All ones give the unweighted numbers exactly.
+    class_weight : dict or "balanced", optional
+        For classifying losses: a weight per class label (``{0: 1.0, 1: 5.0}``), or
+        ``"balanced"``, ``m / (k * count of the class)`` as in scikit-learn; multiplies
+        ``sample_weight`` when both are given. Accuracies stay unweighted.
 
     Returns
     -------
@@ -238,19 +249,22 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     run = _Run(params, X, Y, activations, loss, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                seed=seed, X_val=X_val, Y_val=Y_val, l2=l2, l1=l1, keep_prob=keep_prob,
                optimizer_options=optimizer_options, checkpoint=checkpoint, resume=resume, verbose=verbose,
-               log_every=log_every, callbacks=([callback] if callback is not None else []) + list(callbacks))
+               log_every=log_every, callbacks=([callback] if callback is not None else []) + list(callbacks),
+               sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
-            totals = np.zeros(3)  # sums over the epoch's examples: cost, data cost, correct
-            for batch, (Xb, Yb) in enumerate(_batches_of_rows(run.XT, run.YT, run.batch_size, state.rng), start=1):
+            totals = np.zeros(3)  # sums over the epoch's (weighted) examples: cost, data cost, correct
+            for batch, (Xb, Yb, wb) in enumerate(_batches_of_rows(run.batch_size, state.rng, run.XT, run.YT, run.wT),
+                                                 start=1):
+                c, weight = run.column_factors(wb, Xb.shape[1])
                 AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng)
-                J, J_data = run.cost(AL, Yb, state.params)
-                grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1)
+                J, J_data = run.cost(AL, Yb, state.params, c)
+                grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c)
                 state.step(run, grads, lr, epoch, batch, J)
-                totals += (J * Xb.shape[1], J_data * Xb.shape[1], run.correct(AL, Yb))
+                totals += (J * weight, J_data * weight, run.correct(AL, Yb))
             run.record_epoch(state, epoch, lr, *map(float, totals))
             progress.update(1, _metrics_text(state.history))
             if run.stopped(state, epoch):
@@ -284,7 +298,8 @@ class _Run:
     """A training run's arguments, each validated once, and what it does around the loop."""
 
     def __init__(self, params, X, Y, activations, loss, *, epochs, batch_size, lr, optimizer, seed, X_val, Y_val,
-                 l2, l1, keep_prob, optimizer_options, checkpoint, resume, verbose, log_every, callbacks) -> None:
+                 l2, l1, keep_prob, optimizer_options, checkpoint, resume, verbose, log_every, callbacks,
+                 sample_weight, class_weight) -> None:
         L, dtype = check_params(params)
         self.acts = resolve_activations(activations, L)
         self.loss = get_loss(loss)
@@ -310,6 +325,8 @@ class _Run:
         self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
         self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
         self.XT, self.YT = np.ascontiguousarray(self.X.T), np.ascontiguousarray(self.Y.T)  # made once
+        self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
+        self.wT = None if self.weights is None else self.weights.reshape(-1, 1)
         if (X_val is None) != (Y_val is None):
             raise ValueError("give both X_val and Y_val, or neither")
         self.validate = X_val is not None
@@ -326,7 +343,7 @@ class _Run:
         """What a checkpoint records of the run, and a resumed run must share (JSON values)."""
         L = len(self.acts)
         data = hashlib.blake2b(digest_size=16)
-        for arr in (self.X, self.Y):
+        for arr in (self.X, self.Y) + (() if self.weights is None else (self.weights,)):
             data.update(np.ascontiguousarray(arr).tobytes())
         return {
             "layer_sizes": [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)],
@@ -337,6 +354,7 @@ class _Run:
                                   if isinstance(v, (bool, int, float, str, type(None)))},
             "lr": self.lr if isinstance(self.lr, float) else repr(self.lr), "batch_size": self.batch_size,
             "l2": self.l2, "l1": self.l1, "keep_prob": list(self.keep[:-1]), "seed": self.seed,
+            "class_weight": self.class_weight,
             "data": {"X_shape": list(self.X.shape), "Y_shape": list(self.Y.shape), "dtype": str(self.X.dtype),
                      "hash": data.hexdigest()},
         }
@@ -377,20 +395,29 @@ class _Run:
         lr = self.lr(epoch - 1, history) if self.takes_history else self.lr(epoch - 1)
         return check_positive(lr, f"the learning rate the schedule gave for epoch {epoch}")
 
-    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping) -> Tuple[float, float]:
+    def column_factors(self, wb: Optional[np.ndarray], b: int) -> Tuple[Optional[np.ndarray], float]:
+        """A batch's column factors ``c = b w / sum(w)`` (1, b) (None unweighted) and its total
+        weight (``b`` unweighted); a batch of zero weights counts for nothing."""
+        if wb is None:
+            return None, float(b)
+        total = float(wb.sum())
+        return (wb * (b / total) if total > 0 else wb), total
+
+    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping, c: Optional[np.ndarray] = None
+             ) -> Tuple[float, float]:
         """``(J, J_data)``: the cost with the penalty, and without."""
-        J_data = self.loss.cost(AL, Y)
+        J_data = self.loss.weighted_cost(AL, Y, c)
         return (J_data + penalty(params, l2=self.l2, l1=self.l1) if self.l2 or self.l1 else J_data), J_data
 
     def record_epoch(self, state: _State, epoch: int, lr: float, cost: float, data_cost: float,
                      correct: float) -> None:
-        m = self.X.shape[1]
+        m = self.X.shape[1] if self.weights is None else float(self.weights.sum())  # the total weight
         state.history["cost"].append(cost / m)
         if self.l2 or self.l1:
             state.history["data_cost"].append(data_cost / m)
         state.history["lr"].append(lr)
         if self.loss.classifies:
-            state.history["accuracy"].append(correct / m)
+            state.history["accuracy"].append(correct / self.X.shape[1])
         if self.validate:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 AL, _ = forward_pass(state.params, self.X_val, self.acts)
@@ -430,6 +457,40 @@ class _Run:
             print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
                   + (f"; resume from {os.fspath(self.checkpoint)!r} with resume=True"
                      if self.checkpoint is not None else ""), file=sys.stderr, flush=True)
+
+
+def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
+    """The per-example weights (m,) in the training dtype, or None; and ``class_weight`` as JSON."""
+    m, dtype = Y.shape[1], Y.dtype
+    weights = None
+    if sample_weight is not None:
+        column_factors(sample_weight, m, dtype)  # validates: (m,), finite, >= 0, a positive sum
+        weights = np.asarray(sample_weight, dtype=dtype)
+    if class_weight is None:
+        return weights, None
+    if not loss.classifies:
+        raise ValueError(f"class_weight needs a classifying loss (bce, cce), not {loss.name!r}; "
+                         "use sample_weight for a regression")
+    labels = labels_of(Y)
+    k = max(Y.shape[0], 2)
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"class_weight must be a dict of label -> weight or 'balanced', got {class_weight!r}")
+        counts = np.bincount(labels, minlength=k)
+        per_class = {label: m / (k * int(count)) for label, count in enumerate(counts) if count}
+    elif isinstance(class_weight, Mapping):
+        per_class = {}
+        for label, w in class_weight.items():
+            if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < k:
+                raise ValueError(f"class_weight keys must be class labels 0..{k - 1}, got {label!r}")
+            per_class[int(label)] = check_nonneg(w, f"class_weight[{label}]")
+    else:
+        raise TypeError(f"class_weight must be a dict of label -> weight or 'balanced', got {type(class_weight).__name__}")
+    by_example = np.array([per_class.get(int(label), 1.0) for label in range(k)])[labels].astype(dtype)
+    weights = by_example if weights is None else weights * by_example
+    column_factors(weights, m, dtype, "the weights of class_weight (times sample_weight)")  # a positive sum
+    return weights, ({str(label): w for label, w in sorted(per_class.items())} if isinstance(class_weight, Mapping)
+                     else class_weight)
 
 
 def _metrics_text(history: dict) -> str:
