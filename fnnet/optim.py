@@ -17,11 +17,13 @@ optimizer and the key, never a ``RuntimeWarning`` and never an inf returned).
 was given are never written to. State arrays have the params' dtype, so float32 stays float32
 (every constant is a Python float: a NumPy float64 scalar would upcast float32 arrays).
 
-L2 weight decay (``weight_decay=lam`` of sgd, momentum, nesterov, rmsprop, adagrad and adam)
-adds ``lam * W`` to the gradient of every weight matrix (keys starting with ``"W"``) before
-the update, as for the cost ``J + lam/2 * sum_l ||W_l||^2``; biases (``"b..."``) are not
-decayed, as in scikit-learn's MLP and the deep-learning course. AdamW's ``weight_decay`` is
-the other kind, decoupled from the gradient (see :func:`adamw_update`).
+The optimizers take the gradient they are given and add nothing to it. An L2 (or L1) penalty
+on the weights is part of the cost, so it is in the gradient already: ``fnnet.backward(...,
+l2=lam)`` adds ``lam * W`` to every ``dW`` (``fnnet.train(l2=lam)`` passes it on), for the cost
+``J + lam/2 * sum_l ||W_l||^2``, biases not penalised. The one ``weight_decay`` left is
+AdamW's, the decoupled kind (:func:`adamw_update`): it shrinks the weights outside the
+gradient, so Adam's per-entry scaling never touches it. The two agree only for plain SGD, where
+``p - lr * (g + lam * p)`` is a decoupled decay of ``lr * lam``; with momentum or Adam they differ.
 
 Gradient clipping comes in two forms: :func:`clip_grads_by_global_norm` and
 :func:`clip_grads_by_value` clip a grads dict; :func:`clip_by_global_norm` and
@@ -156,7 +158,7 @@ def _is_weight(key: str) -> bool:
 
 
 def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
-          state: Mapping, slots: Tuple[str, ...] = (), *, weight_decay: float = 0.0,
+          state: Mapping, slots: Tuple[str, ...] = (), *,
           weights_only: Mapping[str, float] = None, **hyper) -> Tuple[Params, Dict[str, Params]]:
     """Apply the one-array ``rule`` to every key of ``params``, after checking everything.
 
@@ -175,8 +177,6 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
         Holds, for each name in ``slots``, a dict mirroring ``params`` (cast likewise).
     slots : tuple of str
         The names of the state's per-parameter dicts, in the order ``rule`` takes them.
-    weight_decay : float
-        L2 coefficient: ``g + weight_decay * p`` is what ``rule`` gets for a weight ``W...``.
     weights_only : dict, optional
         Hyper-parameters ``rule`` gets as given for weights and as ``0.0`` for biases.
     **hyper
@@ -215,8 +215,6 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
             weight = _is_weight(key)
             try:
                 g = grads[key].astype(p.dtype, copy=False)
-                if weight_decay and weight:
-                    g = g + weight_decay * p
                 arrays = [state[slot][key].astype(p.dtype, copy=False) for slot in slots]
                 p_new, *arrays_new = rule(p, g, *arrays, **hyper_of[weight])
             except FloatingPointError as err:
@@ -371,10 +369,10 @@ def init_sgd(params: Mapping[str, np.ndarray]) -> dict:
 
 
 def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
-               lr: float, weight_decay: float = 0.0) -> Tuple[Params, dict]:
-    """One plain gradient-descent step, ``p <- p - lr * (dp + weight_decay * p)``.
+               lr: float) -> Tuple[Params, dict]:
+    """One plain gradient-descent step, ``p <- p - lr * dp`` for every key.
 
-    The weight-decay term applies to weights (keys ``W...``) only, not to biases.
+    An L2 penalty belongs in ``dp``: ``fnnet.backward(..., l2=lam)`` adds ``lam * W`` to ``dW``.
 
     Parameters
     ----------
@@ -387,8 +385,6 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
         From :func:`init_sgd` (empty).
     lr : float
         Learning rate, positive and finite.
-    weight_decay : float, default 0.0
-        L2 coefficient ``lam >= 0``.
 
     Returns
     -------
@@ -400,12 +396,11 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     >>> import numpy as np, fnnet
     >>> params = {"W1": np.array([[2.0]]), "b1": np.array([[2.0]])}
     >>> grads = {"W1": np.array([[1.0]]), "b1": np.array([[1.0]])}
-    >>> fnnet.sgd_update(params, grads, {}, lr=0.5, weight_decay=1.0)   # b1 is not decayed
-    ({'W1': array([[0.5]]), 'b1': array([[1.5]])}, {})
+    >>> fnnet.sgd_update(params, grads, {}, lr=0.5)
+    ({'W1': array([[1.5]]), 'b1': array([[1.5]])}, {})
     """
     lr = check_lr(lr)
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
-    new_params, _ = _lift("sgd", _sgd, params, grads, state, weight_decay=weight_decay, lr=lr)
+    new_params, _ = _lift("sgd", _sgd, params, grads, state, lr=lr)
     return new_params, {}
 
 
@@ -434,11 +429,10 @@ def init_momentum(params: Mapping[str, np.ndarray]) -> dict:
 
 
 def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
-                    lr: float, beta: float = 0.9, nesterov: bool = False,
-                    weight_decay: float = 0.0) -> Tuple[Params, dict]:
+                    lr: float, beta: float = 0.9, nesterov: bool = False) -> Tuple[Params, dict]:
     """One step of SGD with momentum (heavy ball), or Nesterov's accelerated gradient.
 
-    With ``g = dp + weight_decay * p`` (decay on weights only)::
+    With ``g = dp``::
 
         v <- beta * v - lr * g
         p <- p + v                          (classical momentum)
@@ -460,8 +454,6 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
     beta : float, default 0.9
         Momentum coefficient in ``[0, 1)``; 0 gives plain SGD.
     nesterov : bool, default False
-    weight_decay : float, default 0.0
-        L2 coefficient ``lam >= 0`` (weights only).
 
     Returns
     -------
@@ -478,9 +470,7 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
     """
     lr = check_lr(lr)
     beta = _check_rate(beta, "beta")
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
     return _lift("nesterov" if nesterov else "momentum", _momentum, params, grads, state, ("velocity",),
-                 weight_decay=weight_decay,
                  lr=lr, beta=beta, nesterov=bool(nesterov))
 
 
@@ -509,11 +499,10 @@ def init_rmsprop(params: Mapping[str, np.ndarray]) -> dict:
 
 
 def rmsprop_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
-                   lr: float, rho: float = 0.9, eps: float = 1e-8,
-                   weight_decay: float = 0.0) -> Tuple[Params, dict]:
+                   lr: float, rho: float = 0.9, eps: float = 1e-8) -> Tuple[Params, dict]:
     """One RMSprop step (Hinton, lecture 6e of Neural Networks for Machine Learning, 2012).
 
-    With ``g = dp + weight_decay * p`` (decay on weights only)::
+    With ``g = dp``::
 
         s <- rho * s + (1 - rho) * g**2
         p <- p - lr * g / (sqrt(s) + eps)
@@ -535,8 +524,6 @@ def rmsprop_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
         Decay rate of the running mean, in ``[0, 1)``.
     eps : float, default 1e-8
         Positive and finite, added to the denominator.
-    weight_decay : float, default 0.0
-        L2 coefficient ``lam >= 0`` (weights only).
 
     Returns
     -------
@@ -556,9 +543,7 @@ def rmsprop_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
     lr = check_lr(lr)
     rho = _check_rate(rho, "rho")
     eps = check_positive(eps, "eps")
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
-    return _lift("rmsprop", _rmsprop, params, grads, state, ("mean_square",), weight_decay=weight_decay,
-                 lr=lr, rho=rho, eps=eps)
+    return _lift("rmsprop", _rmsprop, params, grads, state, ("mean_square",), lr=lr, rho=rho, eps=eps)
 
 
 def init_adagrad(params: Mapping[str, np.ndarray], initial_accumulator: float = 0.0) -> dict:
@@ -591,10 +576,10 @@ def init_adagrad(params: Mapping[str, np.ndarray], initial_accumulator: float = 
 
 
 def adagrad_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
-                   lr: float, eps: float = 1e-10, weight_decay: float = 0.0) -> Tuple[Params, dict]:
+                   lr: float, eps: float = 1e-10) -> Tuple[Params, dict]:
     """One AdaGrad step (Duchi, Hazan & Singer 2011, the diagonal form).
 
-    With ``g = dp + weight_decay * p`` (decay on weights only)::
+    With ``g = dp``::
 
         G <- G + g**2
         p <- p - lr * g / (sqrt(G) + eps)
@@ -612,8 +597,6 @@ def adagrad_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
         Learning rate, positive and finite (0.01 is usual).
     eps : float, default 1e-10
         Positive and finite, added to the denominator (PyTorch's default).
-    weight_decay : float, default 0.0
-        L2 coefficient ``lam >= 0`` (weights only).
 
     Returns
     -------
@@ -631,9 +614,7 @@ def adagrad_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
     """
     lr = check_lr(lr)
     eps = check_positive(eps, "eps")
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
-    return _lift("adagrad", _adagrad, params, grads, state, ("sum_square",), weight_decay=weight_decay,
-                 lr=lr, eps=eps)
+    return _lift("adagrad", _adagrad, params, grads, state, ("sum_square",), lr=lr, eps=eps)
 
 
 def init_adam(params: Mapping[str, np.ndarray]) -> dict:
@@ -662,12 +643,11 @@ def init_adam(params: Mapping[str, np.ndarray]) -> dict:
 
 
 def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
-                lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                weight_decay: float = 0.0) -> Tuple[Params, dict]:
+                lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Tuple[Params, dict]:
     """One Adam step (Kingma & Ba 2015, Algorithm 1).
 
-    With ``g = dp + weight_decay * p`` (decay on weights only, i.e. L2 regularisation, not
-    AdamW: see :func:`adamw_update`)::
+    With ``g = dp`` (an L2 penalty from ``fnnet.backward(..., l2=)`` included; for decoupled
+    weight decay see :func:`adamw_update`)::
 
         t <- t + 1
         m <- beta1 * m + (1 - beta1) * g
@@ -693,8 +673,6 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
         Decay rates of the moment estimates, in ``[0, 1)``.
     eps : float, default 1e-8
         Positive and finite, added to the denominator.
-    weight_decay : float, default 0.0
-        L2 coefficient ``lam >= 0`` (weights only).
 
     Returns
     -------
@@ -714,9 +692,8 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
     beta1 = _check_rate(beta1, "beta1")
     beta2 = _check_rate(beta2, "beta2")
     eps = check_positive(eps, "eps")
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
     t = _step_count(state, "adam") + 1
-    new_params, moments = _lift("adam", _adam, params, grads, state, ("m", "v"), weight_decay=weight_decay,
+    new_params, moments = _lift("adam", _adam, params, grads, state, ("m", "v"),
                                 lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
     return new_params, {**moments, "t": t}
 
@@ -731,10 +708,12 @@ def adamw_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarra
         p <- p - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * p)      (weights W...)
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)                           (biases b...)
 
-    Unlike L2 regularisation, the decay never passes through ``m`` and ``v``, so it is not
-    rescaled by Adam's per-entry step size. As in PyTorch's ``AdamW`` the decay is multiplied
-    by ``lr`` (the paper's schedule multiplier is 1 here); biases (keys not starting with
-    ``"W"``) are not decayed. The state is Adam's: start from :func:`init_adam`.
+    Unlike an L2 penalty (``fnnet.backward(..., l2=)``, which is in ``dp``), the decay never
+    passes through ``m`` and ``v``, so it is not rescaled by Adam's per-entry step size; the two
+    are the same only for plain SGD, where ``l2=lam`` is a decay of ``lr * lam`` per step. As in
+    PyTorch's ``AdamW`` the decay is multiplied by ``lr`` (the paper's schedule multiplier is 1
+    here); biases (keys not starting with ``"W"``) are not decayed. The state is Adam's: start
+    from :func:`init_adam`.
 
     Parameters
     ----------
@@ -916,7 +895,8 @@ def clip_by_global_norm(update: Union[Update, str, tuple], max_norm: float):
 
     ``clip_by_global_norm(adam_update, 1.0)(params, grads, state, lr=...)`` is
     ``adam_update(params, clip_grads_by_global_norm(grads, 1.0), state, lr=...)``: clipping
-    happens before anything else, the L2 ``weight_decay`` included.
+    happens before anything else (AdamW's decoupled ``weight_decay`` included; an L2 penalty
+    from ``fnnet.backward(..., l2=)`` is part of the gradient, so it is clipped with it).
 
     Parameters
     ----------
@@ -987,7 +967,7 @@ class Optimizer(NamedTuple):
         ``state = init(params)``: the state before the first step, a dict whose arrays mirror
         ``params`` (shapes ``(n_l, n_{l-1})`` for ``W{l}``, ``(n_l, 1)`` for ``b{l}``).
     update : callable
-        ``params, state = update(params, grads, state, lr=..., weight_decay=..., **options)``:
+        ``params, state = update(params, grads, state, lr=..., **options)``:
         one step, returning new dicts and leaving its arguments untouched.
 
     Examples

@@ -18,8 +18,9 @@ def _params_grads(dtype=np.float64, seed=0):
     return cast(params), cast(grads)
 
 
-#: The optimizers whose weight_decay is L2 (added to the gradient); AdamW's is decoupled.
-L2_OPTIMIZERS = sorted(set(OPTIMIZERS) - {"adamw"})
+#: The optimizers that take the gradient as given: an L2 penalty is in it (fnnet.backward(l2=)).
+#: Only AdamW has a weight_decay, the decoupled kind.
+PLAIN_OPTIMIZERS = sorted(set(OPTIMIZERS) - {"adamw"})
 
 #: State slots that hold running squares (non-negative by construction).
 SQUARE_SLOTS = {"v", "mean_square", "sum_square"}
@@ -92,22 +93,32 @@ def test_adam_first_step_moves_each_entry_by_about_lr():
         np.testing.assert_allclose(params[k] - new[k], 0.01 * np.sign(grads[k]), rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", L2_OPTIMIZERS)
-def test_weight_decay_adds_lambda_w_to_weight_gradients_only(name):
+@pytest.mark.parametrize("name", PLAIN_OPTIMIZERS)
+def test_weight_decay_is_not_an_option_l2_lives_in_the_cost(name):
+    # one concept, not two: L2 is fnnet.backward(l2=) / fnnet.train(l2=), not an optimizer option
     params, grads = _params_grads()
     init, update = OPTIMIZERS[name]
-    lam = 0.3
-    state = _random_state(name, params)
-    decayed, _ = update(params, grads, state, lr=0.1, weight_decay=lam)
-    shifted = {k: g + lam * params[k] if k.startswith("W") else g for k, g in grads.items()}
-    expected, _ = update(params, shifted, state, lr=0.1)
-    for k in params:
-        np.testing.assert_allclose(decayed[k], expected[k], rtol=1e-14, atol=1e-15)
-    # biases are not decayed: same as without weight decay
-    plain, _ = update(params, grads, state, lr=0.1)
-    for k in ("b1", "b2"):
-        np.testing.assert_array_equal(decayed[k], plain[k])
-    assert not np.allclose(decayed["W1"], plain["W1"])
+    state = init(params)
+    before = copy.deepcopy((params, grads, state))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'weight_decay'"):
+        update(params, grads, state, lr=0.1, weight_decay=0.1)
+    for now, then in zip((params, grads), before[:2]):
+        for k in now:
+            np.testing.assert_array_equal(now[k], then[k])
+
+
+def test_l2_from_backward_then_sgd_is_the_old_weight_decay_step():
+    # p - lr * (dp + lam * W) for weights, p - lr * dp for biases: the L2 step, now from the gradient
+    X = np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 1.0, 0.0]])
+    Y = np.array([[0, 1, 1, 0]])
+    params = fnnet.init_params([2, 3, 1], seed=0)
+    _, cache = fnnet.forward(params, X, ["tanh", "sigmoid"])
+    plain = fnnet.backward(params, cache, Y, "bce")
+    penalised = fnnet.backward(params, cache, Y, "bce", l2=0.3)
+    new, _ = fnnet.sgd_update(params, penalised, {}, lr=0.1)
+    for k, p in params.items():
+        decay = 0.3 * p if k.startswith("W") else 0.0
+        np.testing.assert_allclose(new[k], p - 0.1 * (plain[k] + decay), rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -117,7 +128,7 @@ def test_dtype_kept_in_params_and_state(name, dtype):
     init, update = OPTIMIZERS[name]
     state = init(params)
     for _ in range(2):
-        params, state = update(params, grads, state, lr=0.01, weight_decay=0.1)
+        params, state = update(params, grads, state, lr=0.01)
     for k, p in params.items():
         assert p.dtype == dtype, k
     for sub in state.values():
@@ -140,7 +151,7 @@ def test_pure_inputs_untouched_and_new_dicts(name):
     init, update = OPTIMIZERS[name]
     state = _random_state(name, params)
     before = copy.deepcopy((params, grads, state))
-    new, new_state = update(params, grads, state, lr=0.1, weight_decay=0.01)
+    new, new_state = update(params, grads, state, lr=0.1)
     for a, b in zip((params, grads), before[:2]):
         for k in a:
             np.testing.assert_array_equal(a[k], b[k])
@@ -196,8 +207,7 @@ def test_optimizer_reduces_cost_on_a_small_network():
     ({"lr": 0.1, "beta": 1.0}, ValueError, r"beta must be in \[0, 1\), got 1.0"),
     ({"lr": 0.1, "beta": -0.1}, ValueError, r"beta must be in \[0, 1\)"),
     ({"lr": 0.1, "beta": "0.9"}, TypeError, "beta must be a number"),
-    ({"lr": 0.1, "weight_decay": -1.0}, ValueError, "weight_decay must be a non-negative finite number, got -1.0"),
-], ids=["lr-zero", "lr-nan", "beta-one", "beta-negative", "beta-str", "negative-decay"])
+], ids=["lr-zero", "lr-nan", "beta-one", "beta-negative", "beta-str"])
 def test_momentum_hyper_parameter_errors(kwargs, error, match):
     params, grads = _params_grads()
     with pytest.raises(error, match=match):
@@ -218,12 +228,12 @@ def test_adam_hyper_parameter_errors(kwargs, error, match):
         fnnet.adam_update(params, grads, fnnet.init_adam(params), lr=0.1, **kwargs)
 
 
-def test_sgd_weight_decay_on_float64_grads_for_float32_params_is_momentum_with_beta_zero():
-    # one rule for every optimizer (_gradient): grads are cast to the params' dtype, then decayed
+def test_sgd_on_float64_grads_for_float32_params_is_momentum_with_beta_zero():
+    # one lift for every optimizer: grads are cast to the params' dtype before the rule
     params, _ = _params_grads(np.float32)
     _, grads = _params_grads(np.float64, seed=3)
-    sgd, _ = fnnet.sgd_update(params, grads, {}, lr=0.1, weight_decay=0.3)
-    mom, _ = fnnet.momentum_update(params, grads, fnnet.init_momentum(params), lr=0.1, beta=0.0, weight_decay=0.3)
+    sgd, _ = fnnet.sgd_update(params, grads, {}, lr=0.1)
+    mom, _ = fnnet.momentum_update(params, grads, fnnet.init_momentum(params), lr=0.1, beta=0.0)
     for k in params:
         assert sgd[k].dtype == np.float32
         np.testing.assert_array_equal(sgd[k], mom[k])

@@ -155,12 +155,24 @@ def test_every_optimizer_wraps_by_name_and_by_pair(name, wrap, clip, limit):
             np.testing.assert_array_equal(got[k], expected[k])
 
 
-def test_clipping_comes_before_the_l2_weight_decay():
+def test_clipping_leaves_adamw_decoupled_decay_alone():
+    # clip, then AdamW: at t = 1 from a zero state m_hat = g_c and v_hat = g_c**2 for the clipped
+    # g_c, so p <- p - lr * (g_c / (|g_c| + eps) + wd * p); the decay term is not clipped
     params, grads = _params_grads()
-    got, _ = fnnet.clip_by_value(fnnet.sgd_update, 0.1)(params, grads, {}, lr=0.5, weight_decay=0.2)
-    for k in params:
-        decay = 0.2 * params[k] if k.startswith("W") else 0.0
-        np.testing.assert_allclose(got[k], params[k] - 0.5 * (np.clip(grads[k], -0.1, 0.1) + decay), rtol=1e-14, atol=1e-15)
+    lr, wd, eps = 0.5, 0.2, 1e-3
+    clipped = fnnet.clip_by_value(fnnet.adamw_update, 0.1)
+    got, state = clipped(params, grads, fnnet.init_adam(params), lr=lr, weight_decay=wd, eps=eps)
+    for k, p in params.items():
+        g_c = np.clip(grads[k], -0.1, 0.1)
+        decay = wd * p if k.startswith("W") else 0.0
+        np.testing.assert_allclose(state["m"][k], 0.1 * g_c, rtol=1e-14, atol=1e-17)
+        np.testing.assert_allclose(got[k], p - lr * (g_c / (np.abs(g_c) + eps) + decay), rtol=1e-12, atol=1e-15)
+
+
+def test_clipped_update_refuses_weight_decay_like_the_update():
+    params, grads = _params_grads()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'weight_decay'"):
+        fnnet.clip_by_global_norm(fnnet.sgd_update, 1.0)(params, grads, {}, lr=0.1, weight_decay=0.1)
 
 
 def test_wrapper_keeps_the_signature_so_train_checks_options():
