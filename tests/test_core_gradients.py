@@ -15,12 +15,15 @@ TOL = 1e-7
 EPS = 1e-5  # central differences: truncation ~eps^2, round-off ~1e-16/eps
 
 # Output activations that make sense for each loss: log losses need outputs in [0, 1].
+# Every built-in activation, read from the registry (aliases once): a new record is tested here
+# with no other change. Log losses need outputs in [0, 1]: the activations that give them.
+BUILT_IN = [name for name, act in ACTIVATIONS.items() if next(k for k, a in ACTIVATIONS.items() if a is act) == name]
 OUTPUTS = {
-    "mse": ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
+    "mse": BUILT_IN,
     "bce": ["sigmoid", "softmax"],
     "cce": ["softmax", "sigmoid"],
 }
-HIDDEN = ["sigmoid", "relu", "tanh", "linear", "leaky_relu"]
+HIDDEN = [name for name in BUILT_IN if not ACTIVATIONS[name].output_only]
 
 SOFTPLUS = fnnet.Activation(
     "softplus", lambda z: np.logaddexp(0.0, z), lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
