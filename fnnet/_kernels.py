@@ -6,6 +6,8 @@ a line, and what it buys is measured in ``benchmarks/RESULTS.md``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: From this many multiply-adds, a product whose output ``(n, m)`` has fewer rows than columns is
@@ -22,15 +24,19 @@ def product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     n, k = A.shape
     m = B.shape[1]
     if n < m and n * k * m >= TRANSPOSE_FROM:
-        return (B.T @ A.T).T
-    return A @ B
+        return B.T.dot(A.T).T
+    if k == 1 and (n == 1 or m == 1):
+        return A @ B  # dot scales by a 1x1 operand as a scalar, and BLAS gives 0 * NaN = 0
+    return A.dot(B)  # the same BLAS call as @ without matmul's ufunc dispatch
 
 
 def row_sums(dZ: np.ndarray) -> np.ndarray:
     """``sum(dZ, axis=1, keepdims=True)``, shape ``(n, 1)``: the bias gradient."""
-    return np.sum(dZ, axis=1, keepdims=True)
+    return dZ.dot(np.ones((dZ.shape[1], 1), dtype=dZ.dtype))  # a BLAS matrix-vector product, not a reduction
 
 
 def all_finite(X: np.ndarray) -> bool:
     """Whether every entry of ``X`` is finite (no NaN, no inf)."""
-    return bool(np.isfinite(X).all())
+    flat = X.ravel(order="K")  # a view of a C- or Fortran-ordered array
+    # a NaN or inf makes the sum of squares (one BLAS dot) NaN or inf; so can huge finite values
+    return math.isfinite(np.vdot(flat, flat)) or bool(np.isfinite(X).all())  # (vdot never warns on overflow)

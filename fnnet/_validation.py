@@ -14,6 +14,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
+from .activations import Activation
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -126,8 +128,6 @@ def check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype) -> Tup
 
     Returns ``(activations, [A0, ..., AL])``; raises, naming the key, where it does not.
     """
-    from .activations import Activation  # the records import this module
-
     if not isinstance(cache, Mapping) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by fnnet.forward (it holds 'A0'..'AL' and 'activations')")
     acts = cache["activations"]
@@ -230,6 +230,8 @@ def check_positive(value, name: str) -> float:
 
     Raises ``TypeError`` for a non-number (bool included), ``ValueError`` for a bad value.
     """
+    if type(value) is float and 0.0 < value < math.inf:  # the common case, before the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
     value = float(value)
@@ -257,6 +259,8 @@ def check_count(value, name: str, minimum: int = 1) -> int:
 
 def check_nonneg(value, name: str) -> float:
     """A real, finite number ``>= 0`` (a noise level, a decay), returned as a Python float."""
+    if type(value) is float and 0.0 <= value < math.inf:  # the common case, before the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a non-negative finite number, got {type(value).__name__} {value!r}")
     value = float(value)

@@ -109,18 +109,19 @@ class Activation:
         self.change = change if change is not None else self._plain_change
         self.output_only = output_only
         self.jacobian_product = jacobian_product
+        #: Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it.
+        self.needs_z = from_output is None and jacobian_product is None
 
-    @property
-    def needs_z(self) -> bool:
-        """Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it."""
-        return self.from_output is None and self.jacobian_product is None
 
     def apply(self, Z: np.ndarray, layer: Optional[int] = None) -> np.ndarray:
         """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be).
 
         ``layer`` is only for the message when the shape is wrong.
         """
-        A = np.asarray(self.function(Z))
+        A = self.function(Z)
+        if type(A) is np.ndarray and A.shape == Z.shape and A.dtype == Z.dtype:
+            return A
+        A = np.asarray(A)
         if A.shape != Z.shape:
             where = f" of layer {layer}" if layer is not None else ""
             raise ValueError(f"activation {self.name!r}{where} returned shape {A.shape} for input of shape "
@@ -138,7 +139,7 @@ class Activation:
         if self.jacobian_product is not None:
             return self.jacobian_product(dA, A)
         slope = self.from_output(A) if self.from_output is not None and A is not None else self.derivative(Z)
-        if np.shape(slope) != dA.shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
+        if getattr(slope, "shape", None) != dA.shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
             where = f" of layer {layer}" if layer is not None else ""
             raise ValueError(f"the derivative of activation {self.name!r}{where} returned shape "
                              f"{np.shape(slope)} for input of shape {dA.shape}; it must be element-wise "

@@ -40,12 +40,13 @@ pair, whether it classifies, and the exact cost changes the gradient checker use
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Callable, Dict, Optional, Union
 
 import numpy as np
 
 from . import activations as _act
-from ._validation import as_matrix, column_factors, format_shape, format_value
+from ._validation import as_matrix, column_factors, format_shape, format_value, raise_not_finite
 from .regularization import check_penalty, penalty
 
 __all__ = ["Loss", "LOSSES", "cost"]
@@ -179,7 +180,7 @@ class Loss:
     def check_outputs(self, AL: np.ndarray) -> None:
         """Log losses need outputs in ``[0, 1]`` (a sigmoid or softmax output layer)."""
         if self.probabilities:
-            lo, hi = float(np.min(AL)), float(np.max(AL))
+            lo, hi = float(AL.min()), float(AL.max())
             if lo < 0.0 or hi > 1.0:
                 raise ValueError(f"{self.name} needs outputs in [0, 1] (a sigmoid or softmax output layer); "
                                  f"got outputs in [{format_value(lo)}, {format_value(hi)}]")
@@ -193,7 +194,7 @@ class Loss:
         if np.ndim(Y) == 1 and self.hint:
             raise ValueError(f"{name} has shape {format_shape(np.shape(Y))}, expected (n_L, m) = "
                              f"{format_shape(shape)}: targets are columns; " + self.hint.format(name=name))
-        Y = as_matrix(Y, name, dtype)
+        Y = as_matrix(Y, name, dtype, check_finite=self.targets == "real")  # the range check below finds NaN/inf
         if Y.shape != shape:
             hint = f"; did you pass examples as rows? use {name}.T" if Y.shape == (m, n_out) else ""
             if self.hint and Y.shape == (1, m) and n_out > 1:
@@ -201,13 +202,16 @@ class Loss:
             raise ValueError(f"{name} has shape {format_shape(Y.shape)}, expected (n_L, m) = "
                              f"{format_shape(shape)} like the output{hint}")
         if self.targets != "real":
-            lo, hi = float(np.min(Y)), float(np.max(Y))
-            if not (lo >= 0.0 and hi <= 1.0):
+            lo, hi = float(Y.min()), float(Y.max())
+            if not (lo >= 0.0 and hi <= 1.0):  # false for NaN too
+                if not (math.isfinite(lo) and math.isfinite(hi)):
+                    raise_not_finite(Y, name)
                 raise ValueError(f"{self.name} targets {name} must lie in [0, 1]; got values in [{format_value(lo)}, {format_value(hi)}]")
         if self.targets == "distribution":
-            sums = np.sum(Y, axis=0)
-            worst = int(np.argmax(np.abs(sums - 1.0)))
-            if abs(float(sums[worst]) - 1.0) > float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out):
+            gaps = np.abs(Y.sum(axis=0) - 1.0)
+            worst = int(gaps.argmax())
+            if gaps[worst] > float(np.sqrt(np.finfo(dtype).eps)) * max(1, n_out):
+                sums = Y.sum(axis=0)
                 raise ValueError(f"{self.name} targets {name} must be one-hot or probability columns summing "
                                  f"to 1; column {worst} sums to {format_value(sums[worst])}"
                                  + (f" ({self.hint.format(name=name)})" if self.hint else ""))
