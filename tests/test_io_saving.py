@@ -156,7 +156,8 @@ def test_dangling_symlink_creates_its_target(tmp_path):
 def test_symlink_loop_and_link_to_directory_refused(tmp_path):
     (tmp_path / "a.npz").symlink_to(tmp_path / "b.npz")
     (tmp_path / "b.npz").symlink_to(tmp_path / "a.npz")
-    with pytest.raises(ValueError, match=re.escape(f"cannot save {tmp_path / 'a.npz'}: it is a symbolic link that loops")):
+    loop = f"cannot save {tmp_path / 'a.npz'}: it is a symbolic link that loops"
+    with pytest.raises(ValueError, match=re.escape(loop)):
         fnnet.save_params(tmp_path / "a.npz", small_params())
     (tmp_path / "d").mkdir()
     (tmp_path / "d.npz").symlink_to(tmp_path / "d")
@@ -177,7 +178,8 @@ def test_directory_paths_refused(tmp_path, monkeypatch, saver):
         ("", "path must name a file, got an empty path ''"),
         ("runs/", "path must name a file, got 'runs/', which ends in a path separator"),
         (f"{tmp_path}/", f"path must name a file, got '{tmp_path}/', which ends in a path separator"),
-        ("runs", f"cannot save to runs: it is a directory; give a file name such as {os.path.join('runs', 'model.npz')}"),
+        ("runs", "cannot save to runs: it is a directory; give a file name such as "
+                 + os.path.join("runs", "model.npz")),
         ("box", "cannot save to box.npz: it is a directory"),
         ("box.npz", "cannot save to box.npz: it is a directory"),
         (".", "cannot save to .: it is a directory"),
