@@ -603,7 +603,8 @@ def parse_args(argv=None):
     p.add_argument("--malloc-tuned", action="store_true",
                    help="mallopt: keep freed memory in the heap, so fnnet's fresh arrays do not page-fault")
     p.add_argument("--torch-threads", type=int, default=None,
-                   help="torch.set_num_threads (default: the BLAS thread count, for a like-for-like comparison)")
+                   help="torch.set_num_threads (default: the BLAS thread count, for a like-for-like comparison; "
+                        "--quick: 1)")
     args = p.parse_args(argv)
     if args.cases is None:
         args.cases = ",".join(c for c in _cases.CASES if not (args.quick and c in QUICK_SKIPS))
@@ -631,7 +632,8 @@ def main(argv=None) -> Dict:
     header = machine_header()
     header["malloc"] = malloc
     header["baseline"] = base_info
-    threads = args.torch_threads or int(header["blas_runtime"]["num_threads"])
+    # --quick checks that things run: one torch thread, which a loaded machine cannot stall
+    threads = args.torch_threads or (1 if args.quick else int(header["blas_runtime"]["num_threads"]))
     peers = {"torch": _cases.torch_available() if "torch" in args.peers else None,
              "sklearn": _cases.sklearn_available() if "sklearn" in args.peers else None}
     for line in format_header(header, peers, threads):

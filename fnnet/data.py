@@ -51,6 +51,7 @@ def seed002() -> Tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
+    >>> import fnnet
     >>> X, Y = fnnet.seed002()
     >>> X[:, 0], Y[0, :3]
     (array([150,  70]), array([0, 1, 1]))
@@ -74,6 +75,7 @@ def seed003() -> Tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
+    >>> import fnnet
     >>> X, Y = fnnet.seed003()
     >>> X[:, 0], Y[:, 0]
     (array([73., 67., 43.]), array([56., 70.]))

@@ -26,8 +26,8 @@ anything else is refused, so a "zip bomb" is never expanded), and the sizes it d
 fit in the file. The marker is read first, and every member it lists must be present. Each
 ``.npy`` header's shape times item size must equal the bytes the member holds, before any
 array is made, so memory stays within the file's size. :func:`load_metadata` reads the marker
-and the metadata only, no array. Any damage is a ``ValueError`` naming the file and what is
-wrong; nothing is ever unpickled.
+and the metadata only, no array. A missing file is a ``FileNotFoundError``; anything wrong
+with a file is a ``ValueError`` naming it and what is wrong; nothing is ever unpickled.
 
 Writes are atomic: the archive is written to a temporary file next to the target, named
 ``.<name>.npz.fnnet-tmp-<16 hex digits>`` (``.model.npz.fnnet-tmp-3f9c...`` for
@@ -38,15 +38,18 @@ and its temporary behind; the next save to the same target removes every such le
 that target. While writing, a saver holds an exclusive ``flock`` on its temporary, so only
 temporaries whose writer has died are removed, never a concurrent writer's (on systems
 without ``fcntl``, such as Windows, leftovers are not removed). Nothing else in the directory
-is touched.
+is touched: not other targets' temporaries, not directories or links with such names, and not
+the ``.<name>.npz.<hex>.tmp`` leftovers of fnnet 0.1, which cannot be told from a live write.
 
 Saving over an existing file keeps its permission mode (a 0600 model stays 0600); a new file
 gets ``0666`` minus the umask, like any new file. The owner is the saver's. A read-only target
 (no write permission bit, or not writable by the current user) is refused with a
-``PermissionError`` naming it, even for root, as ``cp`` refuses without ``-f``. A target that
+``PermissionError`` naming it, and left as it is: make it writable or remove it to replace it.
+The mode bits themselves are checked, so root is refused too. A target that
 is a symbolic link is followed: the file it points to is replaced, and the link is kept (a
 dangling link's target is created).
 """
+
 from __future__ import annotations
 
 import errno
@@ -413,7 +416,7 @@ def _write_atomic(target: str, entries: Entries) -> None:
     fd, tmp = _create_locked_temporary(real, target)
     try:
         if mode is not None:
-            os.fchmod(fd, mode)
+            _set_mode(fd, tmp, mode)
         with os.fdopen(fd, "wb", closefd=False) as f:
             _write_archive(f, entries)
             f.flush()
@@ -427,6 +430,13 @@ def _write_atomic(target: str, entries: Entries) -> None:
     finally:
         os.close(fd)                                  # releases the lock after the rename
     _fsync_directory(os.path.dirname(real))
+
+
+def _set_mode(fd: int, tmp: str, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:                                             # Windows before Python 3.13
+        os.chmod(tmp, mode)
 
 
 def _write_archive(f, entries: Entries) -> None:
