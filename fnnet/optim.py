@@ -37,7 +37,7 @@ import math
 import numbers
 from functools import partial
 from collections.abc import Mapping
-from typing import Callable, Dict, NamedTuple, Tuple, Union
+from typing import Callable, Dict, NamedTuple, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -71,7 +71,8 @@ def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float) -> Tuple[np.ndarray]:
     >>> _sgd(np.array([1.0]), np.array([4.0]), lr=0.25)
     (array([0.]),)
     """
-    return (p - lr * g,)
+    # written as a sum: NumPy then adds p into the temporary -lr * g instead of making a third array
+    return (-lr * g + p,)
 
 
 def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float,
@@ -129,9 +130,10 @@ def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: flo
     """
     m = beta1 * m + (1.0 - beta1) * g
     v = beta2 * v + (1.0 - beta2) * g**2
-    m_hat = m / (1.0 - beta1**t)
-    v_hat = v / (1.0 - beta2**t)
-    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t) and
+    # v_hat = v / (1 - beta2**t) applied as scalars rather than as two more arrays
+    step = lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps)
+    return p - step, m, v
 
 
 def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
@@ -146,7 +148,7 @@ def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: fl
     array([0.85])
     """
     adam_p, m, v = _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
-    return adam_p - lr * decay * p, m, v
+    return (adam_p - lr * decay * p if decay else adam_p), m, v
 
 
 # --- the lift: one rule over the params dict, the structure and numerics checked once -------
@@ -203,38 +205,51 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     _check_float_params(params)
     check_like(params, grads, "grads")
     _check_state(params, state, slots, optimizer)
-    weights_only = weights_only or {}
-    hyper_of = {True: {**hyper, **weights_only},                              # a weight W...
-                False: {**hyper, **{name: 0.0 for name in weights_only}}}     # a bias b...
-    new_params: Params = {}
-    new_state: Dict[str, Params] = {slot: {} for slot in slots}
+    hyper_of = _hyper_of_keys(params, hyper, weights_only)
+    olds = [state[slot] for slot in slots]
+    results = {}
     # an overflow anywhere in a rule (g**2 in Adam's v, say) raises here, so a step can never
     # be silently zero (x / inf) or inf
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
-            weight = _is_weight(key)
+            dtype = p.dtype
             try:
-                g = grads[key].astype(p.dtype, copy=False)
-                arrays = [state[slot][key].astype(p.dtype, copy=False) for slot in slots]
-                p_new, *arrays_new = rule(p, g, *arrays, **hyper_of[weight])
+                results[key] = rule(p, grads[key].astype(dtype, copy=False),
+                                    *[old[key].astype(dtype, copy=False) for old in olds], **hyper_of[key])
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
-            # finite in, finite out (or the errstate raised): a NaN/inf here came in
-            if not (_finite(p_new) and all(map(_finite, arrays_new))):
-                raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
-            new_params[key] = p_new
-            for slot, a in zip(slots, arrays_new):
-                new_state[slot][key] = a
-    return new_params, new_state
+    # finite in, finite out (or the errstate raised): a NaN/inf in a result came in
+    if not _all_finite([a for arrays in results.values() for a in arrays]):
+        key = next(key for key, arrays in results.items() if not _all_finite(arrays))
+        raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
+    new_params = {key: arrays[0] for key, arrays in results.items()}
+    return new_params, {slot: {key: arrays[i] for key, arrays in results.items()} for i, slot in enumerate(slots, 1)}
 
 
-def _finite(a: np.ndarray) -> bool:
-    """Every entry of ``a`` finite.
+def _hyper_of_keys(params: Mapping, hyper: Dict[str, float], weights_only) -> Dict[str, Dict[str, float]]:
+    """Each key's hyper-parameters: the ``weights_only`` ones as given for a weight, 0.0 for a bias."""
+    if not weights_only:
+        return dict.fromkeys(params, hyper)
+    weight, bias = {**hyper, **weights_only}, {**hyper, **dict.fromkeys(weights_only, 0.0)}
+    return {key: weight if _is_weight(key) else bias for key in params}
 
-    The sum of squares (one BLAS dot, no FP flags) is finite when every entry is, unless it
-    overflows: only then is each entry looked at.
+
+#: The longest array whose dot product BLAS computes on one thread (OpenBLAS splits longer
+#: ones across threads, and waking them costs more than a pass over the array).
+_ONE_THREAD_DOT = 8192
+
+
+def _all_finite(arrays: Sequence[np.ndarray]) -> bool:
+    """Every entry of every array finite.
+
+    A short array's sum of squares (one BLAS dot, no FP flags) is finite when every entry is,
+    unless it overflows: only then, or for a long array, is each entry looked at.
     """
-    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
+    short = [a for a in arrays if a.size <= _ONE_THREAD_DOT]
+    if all(map(math.isfinite, map(np.vdot, short, short))) and \
+            all(np.isfinite(a).all() for a in arrays if a.size > _ONE_THREAD_DOT):
+        return True
+    return all(np.isfinite(a).all() for a in arrays)
 
 
 def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, state: Mapping,

@@ -130,3 +130,36 @@ def test_train_reports_a_divergence_not_a_warning():
     with pytest.raises((fnnet.TrainingDiverged, ValueError)):
         fnnet.train(fnnet.init_params([2, 8, 1], seed=0, dtype=np.float32), X, Y, ["relu", "linear"], "mse",
                     epochs=50, batch_size=16, lr=1e6, seed=0, verbose=0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+def test_non_finite_entry_of_a_large_array_is_named(name, bad):
+    # a layer of 200 x 150: the one bad entry is found however the check looks at large arrays
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.standard_normal((200, 150)), "b1": np.zeros((200, 1)), "W2": np.ones((1, 200))}
+    grads = {k: np.full_like(p, 0.5) for k, p in params.items()}
+    grads["W1"][137, 41] = bad
+    init, update = OPTIMIZERS[name]
+    with pytest.raises(ValueError, match=rf"{name}: grads\['W1'\] contains NaN or inf \(1 entries\)"):
+        _no_warning_call(update, params, grads, init(params), lr=0.1)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_inf_second_moment_of_a_large_array_is_named(name):
+    params = {"W1": np.ones((200, 150)), "b1": np.ones((200, 1))}
+    grads = {k: np.ones_like(p) for k, p in params.items()}
+    state = fnnet.init_adam(params)
+    state["v"]["W1"] = np.ones((200, 150))
+    state["v"]["W1"][5, 5] = np.inf
+    with pytest.raises(ValueError, match=rf"{name}: state\['v'\]\['W1'\] contains NaN or inf \(1 entries\)"):
+        _no_warning_call(OPTIMIZERS[name].update, params, grads, state, lr=0.1)
+
+
+def test_large_finite_values_whose_squares_overflow_are_fine():
+    # float64 entries of 1e200: every square overflows, yet the step is finite and allowed
+    params = {"W1": np.full((3, 2), 1e200), "b1": np.full((3, 1), -1e200)}
+    grads = {k: np.ones_like(p) for k, p in params.items()}
+    new = _no_warning_call(fnnet.sgd_step, params, grads, 0.5)
+    for k, p in params.items():
+        np.testing.assert_array_equal(new[k], p - 0.5)
