@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 
 from .checking import MODES, gradcheck
-from .losses import LOSSES, NATURAL_OUTPUT
+from .losses import LOSSES
 from ._cli_train import check_fits_in_memory, nonneg_int, positive_float, positive_int
 from .network import INIT_SCHEMES, backward, forward, init_params
 
@@ -105,7 +105,7 @@ def _problem(args) -> Tuple[dict, np.ndarray, np.ndarray, List[str]]:
     if args.activations:
         acts = args.activations.split(",")
     else:
-        acts = ["tanh"] * (L - 1) + [NATURAL_OUTPUT[args.loss]]
+        acts = ["tanh"] * (L - 1) + [LOSSES[args.loss].natural_output.name]
     rng = np.random.default_rng(args.seed)
     params = init_params(dims, rng=rng, init=args.init, dtype=np.dtype(args.dtype))
     X = rng.standard_normal((dims[0], args.m))

@@ -31,11 +31,14 @@ import numpy as np
 
 from . import data as _data
 from . import io as _io
+from . import schedules as _schedules
 from .activations import ACTIVATIONS
-from .losses import LOSSES, NATURAL_OUTPUT, cost
+from .callbacks import EarlyStopping
+from .losses import LOSSES, cost
 from .metrics import accuracy, one_hot, predict, predict_labels
-from .network import INIT_SCHEMES, init_params
-from .optim import OPTIMIZERS
+from .network import INIT_SCHEMES, init_params, summary
+from .optim import OPTIMIZERS, clip_by_global_norm
+from .preprocessing import standardize, train_val_split
 from .training import TrainingDiverged, train
 
 PLOT_HINT = "pip install 'fnnet[plot]' (from a checkout: pip install -e \".[plot]\")"
@@ -89,6 +92,17 @@ positive_int = _number_type(int, lambda v: v >= 1, "an int >= 1")
 nonneg_int = _number_type(int, lambda v: v >= 0, "an int >= 0")
 positive_float = _number_type(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
 nonneg_float = _number_type(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+fraction = _number_type(float, lambda v: 0 < v < 1, "a number in (0, 1)")
+rate = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+#: ``--schedule`` names: the learning rate over the run, from ``--lr`` (see fnnet.schedules).
+SCHEDULES = {
+    "constant": lambda lr, epochs, warmup: _schedules.constant(lr, warmup=warmup),
+    "step": lambda lr, epochs, warmup: _schedules.step_decay(lr, 0.5, max(1, epochs // 3), warmup=warmup),
+    "exponential": lambda lr, epochs, warmup: _schedules.exponential_decay(lr, 0.01 ** (1 / epochs), warmup=warmup),
+    "inverse-time": lambda lr, epochs, warmup: _schedules.inverse_time_decay(lr, 9 / epochs, warmup=warmup),
+    "cosine": lambda lr, epochs, warmup: _schedules.cosine_decay(lr, max(1, epochs - warmup), warmup=warmup),
+}
 
 
 def physical_memory() -> Optional[int]:
@@ -147,8 +161,25 @@ def register(commands) -> None:
     opt.add_argument("--epochs", type=positive_int, help="passes over the data (default depends on the data set)")
     opt.add_argument("--batch-size", type=positive_int,
                      help="examples per mini-batch (default depends on the data set)")
-    opt.add_argument("--weight-decay", type=nonneg_float, default=0.0,
-                     help="L2 coefficient on the weights (default: 0)")
+    opt.add_argument("--schedule", choices=list(SCHEDULES) + ["plateau"], default="constant",
+                     help="learning rate over the run, from --lr: step (halved 3 times), exponential (to lr/100), "
+                          "inverse-time (the course's, to lr/10), cosine (to 0), plateau (halved when the "
+                          "validation cost, or the cost, has not improved for 5%% of the epochs); default: constant")
+    opt.add_argument("--warmup", type=nonneg_int, default=0, metavar="N",
+                     help="with --schedule: rise linearly to --lr over the first N epochs")
+    opt.add_argument("--l2", type=nonneg_float, default=0.0,
+                     help="L2 penalty (l2/2) * sum ||W||^2 on the weights, in the cost (default: 0)")
+    opt.add_argument("--l1", type=nonneg_float, default=0.0, help="L1 penalty l1 * sum |W| on the weights (default: 0)")
+    opt.add_argument("--dropout", type=rate, default=0.0, metavar="RATE",
+                     help="share of hidden units dropped in training (inverted dropout; keep_prob = 1 - RATE)")
+    opt.add_argument("--clip", type=positive_float, metavar="NORM",
+                     help="clip the gradients to this global norm before each update")
+    opt.add_argument("--val-fraction", type=fraction, metavar="F",
+                     help="hold out this share of the training examples (stratified) as validation data")
+    opt.add_argument("--early-stopping", action="store_true",
+                     help="stop when the validation cost has not improved for --patience epochs, and keep the "
+                          "best epoch's params (needs --val-fraction)")
+    opt.add_argument("--patience", type=positive_int, default=10, help="with --early-stopping (default: 10)")
     opt.add_argument("--seed", type=nonneg_int, default=0,
                      help="seeds the data, the init and the shuffles (default: 0)")
     out = p.add_argument_group("output (every path is checked before training starts)")
@@ -161,6 +192,7 @@ def register(commands) -> None:
     out.add_argument("--log-every", type=positive_int, metavar="N",
                      help="a progress line every N epochs (default: ~10 lines)")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    out.add_argument("--summary", action="store_true", help="print the network's layers and parameter counts first")
     p.set_defaults(run=run, parser=p)
 
 
@@ -192,6 +224,14 @@ def _check_options(args) -> None:
         parser.error("argument --log-every: not allowed with argument -q/--quiet (which prints no progress lines)")
     if args.resume and not args.checkpoint:
         parser.error("argument --resume: needs --checkpoint PATH (the file to resume from)")
+    if args.early_stopping and args.val_fraction is None:
+        parser.error("argument --early-stopping: needs --val-fraction F (the validation cost it watches)")
+    if args.patience != 10 and not args.early_stopping:
+        parser.error("argument --patience: only with --early-stopping")
+    if args.warmup and args.schedule == "plateau":
+        parser.error("argument --warmup: not with --schedule plateau (which follows the history from epoch 1)")
+    if args.dropout and args.hidden == []:
+        parser.error("argument --dropout: a network without hidden layers has no units to drop")
 
 
 def _check_outputs(args) -> None:
@@ -316,10 +356,8 @@ def _load(args) -> _Dataset:
 
 def _standardised(name, X, Y, labels, k) -> _Dataset:
     """Inputs scaled to zero mean, unit variance per feature (the seed sets' raw scales differ)."""
-    X = X.astype(np.float64)
-    mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
-    std[std == 0.0] = 1.0
-    return _Dataset(name, (X - mean) / std, Y, labels, None, None, k, mean, std)
+    X_std, stats = standardize(X)
+    return _Dataset(name, X_std, Y, labels, None, None, k, stats.mean, stats.std)
 
 
 # --------------------------------------------------------------------------- the run
@@ -339,7 +377,7 @@ def _run(args) -> int:
     ds = _load(args)
     d = DEFAULTS["mnist" if ds.X_test is not None else ds.name]
     loss = args.loss or ("mse" if ds.n_classes == 0 else "bce" if ds.Y.shape[0] == 1 else "cce")
-    out_act = args.output_activation or NATURAL_OUTPUT[loss]
+    out_act = args.output_activation or LOSSES[loss].natural_output.name
     hidden = d.hidden if args.hidden is None else args.hidden
     dims = [ds.X.shape[0], *hidden, ds.Y.shape[0]]
     acts = [args.activation or d.activation] * len(hidden) + [out_act]
@@ -357,16 +395,37 @@ def _run(args) -> int:
           + (", inputs standardised" if ds.mean is not None else "")
           + (f"; test set {ds.X_test.shape[1]} examples" if ds.X_test is not None else ""))
     print(f"network: {dims}, {' -> '.join(acts)}, loss {loss}, {dtype.name}")
-    print(f"training: {optimizer} lr={lr:g}" + (f" weight_decay={args.weight_decay:g}" if args.weight_decay else "")
+    extras = [f"{args.schedule} schedule" if args.schedule != "constant" else "",
+              f"warm-up {args.warmup}" if args.warmup else "", f"l2={args.l2:g}" if args.l2 else "",
+              f"l1={args.l1:g}" if args.l1 else "", f"dropout {args.dropout:g}" if args.dropout else "",
+              f"clip {args.clip:g}" if args.clip else "",
+              f"validation {args.val_fraction:g}" if args.val_fraction else "",
+              f"early stopping (patience {args.patience})" if args.early_stopping else ""]
+    print(f"training: {optimizer} lr={lr:g}" + "".join(f" {e}" for e in extras if e)
           + f", {epochs} epochs, batches of {batch_size}, seed {args.seed}", flush=True)
 
     params = init_params(dims, seed=args.seed, init=args.init, dtype=dtype)
+    if args.summary:
+        summary(params, acts)
     metadata = dict(layer_dims=dims, activations=acts, loss=loss, dataset=ds.name)
     if ds.mean is not None:
         metadata.update(input_mean=ds.mean.ravel().tolist(), input_std=ds.std.ravel().tolist())
-    validation = {}
-    if ds.X_test is not None:
+    X, Y, validation = ds.X, ds.Y, {}
+    if args.val_fraction is not None:
+        X, Y, X_val, Y_val = train_val_split(ds.X, ds.Y, args.val_fraction, seed=args.seed,
+                                             stratify=ds.labels if ds.n_classes else None)
+        validation = dict(X_val=X_val, Y_val=Y_val)
+    elif ds.X_test is not None:  # MNIST: the test set, reported every epoch
         validation = dict(X_val=ds.X_test, Y_val=one_hot(ds.labels_test, ds.n_classes, dtype=dtype))
+    if args.schedule == "plateau":
+        rate = _schedules.ReduceOnPlateau(lr, monitor="val_cost" if validation else "cost", patience=max(2, epochs // 20))
+    elif args.schedule == "constant" and not args.warmup:
+        rate = lr
+    else:
+        rate = SCHEDULES[args.schedule](lr, epochs, args.warmup)
+    callbacks = [EarlyStopping("val_cost", patience=args.patience)] if args.early_stopping else []
+    if args.clip:
+        optimizer = clip_by_global_norm(optimizer, args.clip)
     finished: Dict[str, object] = {}  # the params and history of the last completed epoch
 
     def keep(epoch, epoch_params, history):
@@ -375,10 +434,11 @@ def _run(args) -> int:
     start = time.perf_counter()
     try:
         params, history = train(
-            params, ds.X, ds.Y, acts, loss, epochs=epochs, batch_size=batch_size, lr=lr,
-            optimizer=optimizer, seed=args.seed, weight_decay=args.weight_decay,
-            checkpoint=args.checkpoint, resume=args.resume, verbose=0 if args.quiet else 1,
-            log_every=args.log_every or max(1, epochs // 10), callback=keep, **validation)
+            params, X, Y, acts, loss, epochs=epochs, batch_size=batch_size, lr=rate, optimizer=optimizer,
+            seed=args.seed, l2=args.l2, l1=args.l1,
+            keep_prob=1.0 - args.dropout, checkpoint=args.checkpoint, resume=args.resume,
+            verbose=0 if args.quiet else 1, log_every=args.log_every or max(1, epochs // 10), callback=keep,
+            callbacks=callbacks, **validation)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -396,10 +456,15 @@ def _run(args) -> int:
     interrupted = bool(history.get("interrupted"))
     if interrupted:
         print(f"interrupted after {done} of {epochs} epochs")
+    if "stopped" in history:
+        print(f"{history['stopped']}; stopped after {done} of {epochs} epochs, "
+              f"kept the params of epoch {history.get('best_epoch', done)}")
     AL = predict(params, ds.X, acts)
     if ds.n_classes:
         right = int(np.count_nonzero(predict_labels(AL) == ds.labels))
         print(f"final training accuracy: {right / m:.4f} ({right}/{m})")
+        if args.val_fraction is not None:
+            print(f"validation accuracy: {accuracy(predict(params, validation['X_val'], acts), validation['Y_val']):.4f}")
         if ds.X_test is not None:
             acc = accuracy(predict(params, ds.X_test, acts), ds.labels_test)
             print(f"test accuracy: {acc:.4f}")

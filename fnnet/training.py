@@ -349,7 +349,7 @@ class _Run:
             "layer_sizes": [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)],
             "activations": [act.name for act in self.acts],
             "loss": self.loss.name,
-            "optimizer": self.opt_name if self.opt_name is not None else repr(self.opt.update),
+            "optimizer": self.opt_name if self.opt_name is not None else _describe(self.opt.update),
             "optimizer_options": {k: v for k, v in dict(optimizer_options or {}).items()
                                   if isinstance(v, (bool, int, float, str, type(None)))},
             "lr": self.lr if isinstance(self.lr, float) else repr(self.lr), "batch_size": self.batch_size,
@@ -496,6 +496,14 @@ def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
 def _metrics_text(history: dict) -> str:
     labels = (("cost", "cost"), ("accuracy", "acc"), ("val_cost", "val_cost"), ("val_accuracy", "val_acc"))
     return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
+
+
+def _describe(function) -> str:
+    """A name for a user's update function that is the same in every process (no address)."""
+    inner = getattr(function, "func", function)  # a functools.partial: its function and keywords
+    name = f"{getattr(inner, '__module__', '')}.{getattr(inner, '__qualname__', type(inner).__name__)}"
+    keywords = getattr(function, "keywords", None)
+    return name + (f"{sorted(keywords.items())}" if keywords else "")
 
 
 def _schedule(lr) -> Tuple[Union[float, Callable], bool]:

@@ -45,9 +45,13 @@ def test_default_spiral_reaches_97_percent(capsys):
     (["--data", "seed002"], "data: seed002, 10 examples, 2 features, 2 classes, inputs standardised"),
     (["--data", "seed001", "--dtype", "float32"], "network: [2, 16, 1], tanh -> linear, loss mse, float32"),
     (["--data", "seed003", "--hidden"], "network: [3, 2], linear, loss mse"),
-    (["--optimizer", "nesterov", "--lr", "0.05", "--batch-size", "7", "--weight-decay", "1e-4"],
-     "training: nesterov lr=0.05 weight_decay=0.0001, 3 epochs, batches of 7, seed 0"),
-], ids=["xor", "moons-hidden", "circles-mse", "seed002", "seed001-float32", "seed003-linear", "optimizer-options"])
+    (["--optimizer", "nesterov", "--lr", "0.05", "--batch-size", "7", "--l2", "1e-4"],
+     "training: nesterov lr=0.05 l2=0.0001, 3 epochs, batches of 7, seed 0"),
+    (["--optimizer", "rmsprop", "--schedule", "cosine", "--warmup", "1", "--dropout", "0.2", "--clip", "2",
+      "--l1", "1e-5"],
+     "training: rmsprop lr=0.01 cosine schedule warm-up 1 l1=1e-05 dropout 0.2 clip 2, 3 epochs, batches of 32, seed 0"),
+], ids=["xor", "moons-hidden", "circles-mse", "seed002", "seed001-float32", "seed003-linear", "optimizer-options",
+        "course-options"])
 def test_options(capsys, options, expected):
     code, out, _ = _train(capsys, "--epochs", "3", "-q", *options)
     assert code == 0
@@ -221,11 +225,17 @@ def _usage_error(capsys, *options):
     (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, got 0"),
     (["--lr", "-1"], "argument --lr: expected a finite number > 0, got -1.0"),
     (["--lr", "nan"], "argument --lr: expected a finite number > 0, got nan"),
-    (["--weight-decay", "-0.1"], "argument --weight-decay: expected a finite number >= 0, got -0.1"),
-    (["--weight-decay", "inf"], "argument --weight-decay: expected a finite number >= 0, got inf"),
+    (["--l2", "-0.1"], "argument --l2: expected a finite number >= 0, got -0.1"),
+    (["--l1", "inf"], "argument --l1: expected a finite number >= 0, got inf"),
     (["--log-every", "0"], "argument --log-every: expected an int >= 1, got 0"),
+    (["--dropout", "1"], "argument --dropout: expected a number in [0, 1), got 1.0"),
+    (["--dropout", "-0.1"], "argument --dropout: expected a number in [0, 1), got -0.1"),
+    (["--clip", "0"], "argument --clip: expected a finite number > 0, got 0.0"),
+    (["--val-fraction", "1.5"], "argument --val-fraction: expected a number in (0, 1), got 1.5"),
+    (["--patience", "0"], "argument --patience: expected an int >= 1, got 0"),
+    (["--warmup", "-2"], "argument --warmup: expected an int >= 0, got -2"),
 ], ids=["hidden-0", "hidden-negative", "hidden-float", "seed", "epochs", "batch-size", "lr", "lr-nan",
-        "weight-decay", "weight-decay-inf", "log-every"])
+        "l2", "l1-inf", "log-every", "dropout-1", "dropout-negative", "clip", "val-fraction", "patience", "warmup"])
 def test_bad_values_are_usage_errors(capsys, options, message):
     assert _usage_error(capsys, *options).endswith(message)
 
@@ -254,8 +264,12 @@ def test_the_memory_limit_is_the_machines(capsys, monkeypatch):
     (["--data", "moons", "--limit", "5"], "argument --limit: only with --mnist or --fashion"),
     (["-q", "--log-every", "5"], "argument --log-every: not allowed with argument -q/--quiet"),
     (["--resume"], "argument --resume: needs --checkpoint PATH"),
+    (["--early-stopping"], "argument --early-stopping: needs --val-fraction F"),
+    (["--patience", "3"], "argument --patience: only with --early-stopping"),
+    (["--schedule", "plateau", "--warmup", "2"], "argument --warmup: not with --schedule plateau"),
+    (["--hidden", "--dropout", "0.5"], "argument --dropout: a network without hidden layers has no units to drop"),
 ], ids=["data-mnist", "data-fashion", "mnist-fashion", "limit-alone", "limit-builtin", "quiet-log-every",
-        "resume-alone"])
+        "resume-alone", "early-stopping-alone", "patience-alone", "plateau-warmup", "dropout-no-hidden"])
 def test_conflicting_or_meaningless_options_are_usage_errors(capsys, options, message):
     assert message in _usage_error(capsys, *options)
 
@@ -441,11 +455,11 @@ def test_bad_option_is_a_usage_error(capsys):
 def test_ctrl_c_keeps_the_epochs_done(capsys, monkeypatch, tmp_path):
     real, calls = train_module.backward_pass, []
 
-    def backward(*args):
+    def backward(*args, **kwargs):
         calls.append(1)
         if len(calls) == 25:   # in epoch 3 of the spiral (10 batches of 32 per epoch)
             raise KeyboardInterrupt
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "backward_pass", backward)
     path = tmp_path / "partial.npz"
@@ -515,3 +529,46 @@ def test_sigint_during_training_in_a_subprocess_saves_the_epochs_done(tmp_path):
     assert err.startswith("interrupted: returning the params and history after ")
     done = fnnet.load_metadata(path)["epochs"]
     assert f"interrupted after {done} of 100000 epochs" in out and f"saved params to {path}" in out
+
+
+# --------------------------------------------------------------------------- the course's second half
+
+
+def test_summary_is_printed_before_training(capsys):
+    code, out, _ = _train(capsys, "--epochs", "1", "--summary")
+    assert code == 0
+    lines = out.splitlines()
+    table = lines.index(next(line for line in lines if line.startswith("layer  W")))
+    assert lines[table + 1].split()[:3] == ["1", "(100,", "2)"] and lines[table + 3].split() == ["total", "603"]
+    assert table < next(i for i, line in enumerate(lines) if line.startswith("final training accuracy"))
+
+
+def test_early_stopping_on_a_validation_split_stops_and_keeps_the_best(capsys):
+    code, out, _ = _train(capsys, "--epochs", "300", "--lr", "0.05", "--val-fraction", "0.2", "--early-stopping",
+                          "--patience", "3")
+    assert code == 0
+    stopped = next(line for line in out.splitlines() if line.startswith("early stopping:"))
+    assert "val_cost did not improve" in stopped and "of 300 epochs, kept the params of epoch" in stopped
+    assert "validation accuracy: " in out
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "inverse-time", "cosine", "plateau"])
+def test_every_schedule_runs(capsys, schedule):
+    code, out, _ = _train(capsys, "--epochs", "4", "--schedule", schedule)
+    assert code == 0 and f"{schedule} schedule" in out
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adamw"])
+def test_the_new_optimizers_train(capsys, optimizer):
+    code, out, _ = _train(capsys, "--epochs", "3", "--optimizer", optimizer)
+    assert code == 0 and f"training: {optimizer} " in out
+
+
+def test_a_checkpointed_run_resumes_with_the_same_options_and_refuses_others(capsys, tmp_path):
+    ckpt = str(tmp_path / "run.npz")
+    options = ["--epochs", "2", "--checkpoint", ckpt, "--dropout", "0.1", "--clip", "1", "--l2", "1e-3"]
+    assert _train(capsys, *options)[0] == 0
+    code, out, err = _train(capsys, *options[2:], "--epochs", "3", "--resume")
+    assert code == 0 and f"resumed from epoch 2 of {ckpt}" in err
+    code, _, err = _train(capsys, *options[2:], "--epochs", "3", "--resume", "--lr", "0.5")
+    assert code == 1 and "another configuration" in err and "lr: checkpoint" in err
