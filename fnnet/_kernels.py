@@ -35,8 +35,20 @@ def row_sums(dZ: np.ndarray) -> np.ndarray:
     return dZ.dot(np.ones((dZ.shape[1], 1), dtype=dZ.dtype))  # a BLAS matrix-vector product, not a reduction
 
 
-def all_finite(X: np.ndarray) -> bool:
-    """Whether every entry of ``X`` is finite (no NaN, no inf)."""
-    flat = X.ravel(order="K")  # a view of a C- or Fortran-ordered array
-    # a NaN or inf makes the sum of squares (one BLAS dot) NaN or inf; so can huge finite values
-    return math.isfinite(np.vdot(flat, flat)) or bool(np.isfinite(X).all())  # (vdot never warns on overflow)
+#: The longest array whose NaN/inf check is a sum of squares (one BLAS dot): OpenBLAS splits
+#: longer dots across threads, and waking them costs more than a pass over the array.
+ONE_THREAD_DOT = 8192
+
+
+def all_finite(*arrays: np.ndarray) -> bool:
+    """Whether every entry of every array is finite (no NaN, no inf)."""
+    squares = 0.0
+    for X in arrays:
+        if X.size > ONE_THREAD_DOT:
+            if not np.isfinite(X).all():
+                return False
+        else:
+            flat = X.ravel(order="K")  # a view of a C- or Fortran-ordered array
+            squares += np.vdot(flat, flat)  # NaN/inf make it NaN/inf (and a BLAS dot never warns)
+    # finite; or else a NaN/inf, or huge finite values that overflowed the sum: the exact check decides
+    return math.isfinite(squares) or all(np.isfinite(X).all() for X in arrays)

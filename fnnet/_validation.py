@@ -101,11 +101,8 @@ def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
         for key, arr in ((w_key, W), (b_key, b)):
             if not isinstance(arr, np.ndarray):
                 raise TypeError(f"{name}[{key!r}] must be a numpy.ndarray, got {type(arr).__name__}")
-            if arr.dtype not in FLOAT_DTYPES:
-                raise TypeError(f"{name}[{key!r}] has dtype {arr.dtype}; params must be float32 or float64")
-            if arr.dtype != dtype:
-                raise TypeError(f"{name}[{key!r}] has dtype {arr.dtype} but {name}['W1'] has {dtype}; "
-                                "all params must share one dtype")
+            if arr.dtype is not dtype or dtype not in FLOAT_DTYPES:  # (dtypes of one kind are one object)
+                _check_param_dtype(arr.dtype, dtype, key, name)
         if W.ndim != 2:
             raise ValueError(f"{name}[{w_key!r}] must be 2-D (n{layer}, n{layer - 1}), got shape {format_shape(W.shape)}")
         if rows is not None and W.shape[1] != rows:
@@ -121,6 +118,14 @@ def check_params(params: Mapping, name: str = "params") -> Tuple[int, np.dtype]:
                 f"{name}[{b_key!r}] has shape {format_shape(b.shape)}, expected ({rows}, 1) for layer {layer};{hint}"
             )
     return L, dtype
+
+
+def _check_param_dtype(got: np.dtype, first: np.dtype, key: str, name: str) -> None:
+    """The dtype rule of :func:`check_params`: float32 or float64, the same as ``W1``'s."""
+    if got not in FLOAT_DTYPES:
+        raise TypeError(f"{name}[{key!r}] has dtype {got}; params must be float32 or float64")
+    if got != first:
+        raise TypeError(f"{name}[{key!r}] has dtype {got} but {name}['W1'] has {first}; all params must share one dtype")
 
 
 def check_cache(cache: Mapping, params: Mapping, L: int, dtype: np.dtype) -> Tuple[tuple, list]:

@@ -60,8 +60,9 @@ class Activation:
         sets aside the entries whose perturbation moves a pre-activation across one, as it
         does for the built-in relu.
     from_output : callable, optional
-        ``g'`` computed from the output ``A`` alone, where that is exact. Then the forward
-        pass caches only ``A``; otherwise it caches ``Z`` too, for ``derivative``.
+        ``g'`` computed from the output ``A`` alone, where that is exact (an array of ``A``'s
+        shape, or a boolean mask for a 0/1 slope). Then the forward pass caches only ``A``;
+        otherwise it caches ``Z`` too, for ``derivative``.
     change : callable, optional
         ``change(z, a, d) -> g(z + d) - g(z)`` (``a = g(z)``), without cancellation; by
         default the plain difference ``g(z + d) - a``.
@@ -69,6 +70,9 @@ class Activation:
         The activation couples the units of a column, so it may only be the output layer.
     jacobian_product : callable, optional
         ``(dA, A) -> dZ`` for an activation that is not element-wise (softmax).
+    writes_out : bool, default False
+        ``function(Z, out=Z)`` writes ``A`` over ``Z`` (as NumPy's ufuncs do); the forward pass
+        then saves a new array per layer when nothing keeps ``Z``.
 
     Examples
     --------
@@ -88,7 +92,8 @@ class Activation:
     def __init__(self, name: str, function: ArrayFunction, derivative: Optional[ArrayFunction] = None, *,
                  kinks: Sequence[float] = (), from_output: Optional[ArrayFunction] = None,
                  change: Optional[ChangeFunction] = None, output_only: bool = False,
-                 jacobian_product: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None) -> None:
+                 jacobian_product: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None,
+                 writes_out: bool = False) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"Activation name must be a non-empty str, got {name!r}")
         if derivative is None and from_output is None and jacobian_product is None:
@@ -109,17 +114,21 @@ class Activation:
         self.change = change if change is not None else self._plain_change
         self.output_only = output_only
         self.jacobian_product = jacobian_product
+        self.writes_out = writes_out
         #: Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it.
         self.needs_z = from_output is None and jacobian_product is None
 
 
-    def apply(self, Z: np.ndarray, layer: Optional[int] = None) -> np.ndarray:
+    def apply(self, Z: np.ndarray, layer: Optional[int] = None, overwrite: bool = False) -> np.ndarray:
         """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be).
 
-        ``layer`` is only for the message when the shape is wrong.
+        ``overwrite``: ``Z`` is the caller's own array, not needed afterwards, so ``A`` may be
+        written over it. ``layer`` is only for the message when the shape is wrong.
         """
+        if overwrite and self.writes_out:
+            return self.function(Z, out=Z)  # no new (n, m) array: at large sizes each costs page faults
         A = self.function(Z)
-        if type(A) is np.ndarray and A.shape == Z.shape and A.dtype == Z.dtype:
+        if type(A) is np.ndarray and A.dtype is Z.dtype and A.shape == Z.shape:
             return A
         A = np.asarray(A)
         if A.shape != Z.shape:
@@ -132,9 +141,10 @@ class Activation:
                  layer: Optional[int] = None) -> np.ndarray:
         """``dZ = g'(Z) * dA`` (or the Jacobian product), shape ``(n, m)`` like ``dA``.
 
-        ``A`` is the layer's output ``g(Z)`` (or None: then ``g'`` comes from ``Z``), ``Z`` its
-        input (needed when ``needs_z`` or ``A`` is None); ``layer``
-        is only for the message when a derivative has the wrong shape.
+        ``dA`` is overwritten: the network passes the array ``W^T dZ`` it has just made. ``A``
+        is the layer's output ``g(Z)`` (or None: then ``g'`` comes from ``Z``), ``Z`` its input
+        (needed when ``needs_z`` or ``A`` is None); ``layer`` is only for the message when a
+        derivative has the wrong shape.
         """
         if self.jacobian_product is not None:
             return self.jacobian_product(dA, A)
@@ -144,7 +154,8 @@ class Activation:
             raise ValueError(f"the derivative of activation {self.name!r}{where} returned shape "
                              f"{np.shape(slope)} for input of shape {dA.shape}; it must be element-wise "
                              "(the same shape)")
-        return slope * dA
+        dA *= slope  # in place: no new (n, m) array, which at large sizes costs page faults
+        return dA
 
     def crosses_kink(self, z: np.ndarray, zn: np.ndarray) -> np.ndarray:
         """Where moving from ``z`` to ``zn`` crosses (or leaves, or reaches) a kink: bool array."""
@@ -158,7 +169,8 @@ class Activation:
             raise TypeError(
                 f"{self.name} has no element-wise derivative: its Jacobian couples the units of a column; "
                 "backward uses the Jacobian-vector product A * (dA - sum(A * dA, axis=0))")
-        return self.from_output(self.function(Z))
+        A = self.function(Z)
+        return np.asarray(self.from_output(A), dtype=A.dtype)  # (a 0/1 mask as numbers)
 
     def _plain_change(self, z: np.ndarray, a: np.ndarray, d: np.ndarray) -> np.ndarray:
         zn = z + d
@@ -189,10 +201,12 @@ def _as_float(Z) -> np.ndarray:
 
 
 # --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) ---------------------------------------
-def _sigmoid(Z) -> np.ndarray:
-    Z = _as_float(Z)
+def _sigmoid(Z, out=None) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp(-z) = inf below z = -709 gives 1 / inf = 0, correctly rounded
-        return 1.0 / (1.0 + np.exp(-Z))
+        A = np.negative(_as_float(Z), out=out)  # one new array (or ``out``), then in place
+        np.exp(A, out=A)
+        A += 1.0
+        return np.reciprocal(A, out=A)
 
 
 def _sigmoid_change(z, a, d):
@@ -200,12 +214,12 @@ def _sigmoid_change(z, a, d):
     return _sigmoid(z + d) * _sigmoid(-z) * -np.expm1(-d)
 
 
-SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), change=_sigmoid_change)
+SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), change=_sigmoid_change, writes_out=True)
 
 
 # --- tanh: g' = 1 - A^2 ---------------------------------------------------------------------------
-def _tanh(Z) -> np.ndarray:
-    return np.tanh(_as_float(Z))
+def _tanh(Z, out=None) -> np.ndarray:
+    return np.tanh(_as_float(Z), out=out)
 
 
 def _sech(z: np.ndarray) -> np.ndarray:
@@ -218,17 +232,17 @@ def _tanh_change(z, a, d):
     return np.sinh(d) * _sech(z) * _sech(z + d)
 
 
-TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh_change)
+TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh_change, writes_out=True)
 
 
 # --- relu: g(z) = max(z, 0),  g' = [A > 0];  leaky_relu: max(z, 0.01 z) ------------------------------
-def _relu(Z) -> np.ndarray:
-    return np.maximum(_as_float(Z), 0.0)
+def _relu(Z, out=None) -> np.ndarray:
+    return np.maximum(_as_float(Z), 0.0, out=out)
 
 
-def _leaky_relu(Z) -> np.ndarray:
+def _leaky_relu(Z, out=None) -> np.ndarray:
     Z = _as_float(Z)
-    return np.maximum(Z, LEAKY_RELU_SLOPE * Z)
+    return np.maximum(Z, LEAKY_RELU_SLOPE * Z, out=out)
 
 
 def _leaky_relu_slope(A: np.ndarray) -> np.ndarray:
@@ -251,25 +265,31 @@ def _piecewise_linear_change(g: ArrayFunction, negative_slope: float) -> ChangeF
     return change
 
 
-RELU = Activation("relu", _relu, from_output=lambda A: (A > 0.0).astype(A.dtype), kinks=(0.0,),
-                  change=_piecewise_linear_change(_relu, 0.0))
+RELU = Activation("relu", _relu, from_output=lambda A: A > 0.0, kinks=(0.0,),  # a mask multiplies as 0/1
+                  change=_piecewise_linear_change(_relu, 0.0), writes_out=True)
 LEAKY_RELU = Activation("leaky_relu", _leaky_relu, from_output=_leaky_relu_slope, kinks=(0.0,),
-                        change=_piecewise_linear_change(_leaky_relu, LEAKY_RELU_SLOPE))
+                        change=_piecewise_linear_change(_leaky_relu, LEAKY_RELU_SLOPE), writes_out=True)
 
 
 # --- linear: g(z) = z,  g' = 1 ----------------------------------------------------------------------
-def _linear(Z) -> np.ndarray:
-    return _as_float(Z).copy()
+def _linear(Z, out=None) -> np.ndarray:
+    Z = _as_float(Z)
+    if out is None:
+        return Z.copy()
+    out[...] = Z  # (nothing to do when out is Z)
+    return out
 
 
 LINEAR = Activation("linear", _linear, from_output=np.ones_like,
-                    change=lambda z, a, d: np.array(d, dtype=np.float64))
+                    change=lambda z, a, d: np.array(d, dtype=np.float64), writes_out=True)
 
 
 # --- softmax over each column (axis 0): g(z)_k = exp(z_k) / sum_j exp(z_j) ----------------------------
-def _softmax(Z) -> np.ndarray:
-    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))  # the largest exponent is 0: exp never overflows
-    return E / np.sum(E, axis=0, keepdims=True)
+def _softmax(Z, out=None) -> np.ndarray:
+    E = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)  # the largest exponent is 0: exp never overflows
+    np.exp(E, out=E)
+    E /= E.sum(axis=0, keepdims=True)
+    return E
 
 
 def _softmax_jacobian_product(dA: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -284,8 +304,9 @@ def _softmax_change(z, a, d):
     return a * (E - t) / (1.0 + t)
 
 
-SOFTMAX = Activation("softmax", lambda Z: _softmax(_as_float(Z)), jacobian_product=_softmax_jacobian_product,
-                     change=_softmax_change, output_only=True)
+SOFTMAX = Activation("softmax", lambda Z, out=None: _softmax(_as_float(Z), out),
+                     jacobian_product=_softmax_jacobian_product, change=_softmax_change, output_only=True,
+                     writes_out=True)
 
 
 #: The built-in activations by name.
@@ -352,7 +373,7 @@ def resolve_activations(activations, n_layers: int) -> Tuple[Activation, ...]:
     if not isinstance(activations, (list, tuple)):
         raise TypeError(f"activations must be a list of names or fnnet.Activation objects, "
                         f"got {type(activations).__name__}")
-    resolved = tuple(get_activation(a) for a in activations)
+    resolved = tuple([get_activation(a) for a in activations])
     if len(resolved) != n_layers:
         raise ValueError(f"activations has {len(resolved)} entries but the network has {n_layers} layers "
                          f"(W1..W{n_layers}); give one activation per layer")

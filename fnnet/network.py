@@ -161,43 +161,43 @@ def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence
     """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
     ``keep`` the keep probability of each layer (None: no dropout)."""
     cache = {"A0": X, "activations": tuple(acts)}
-    A = X
+    A, finite = X, True
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
         for layer, g in enumerate(acts, start=1):
             Z = product(params[f"W{layer}"], A) + params[f"b{layer}"]  # Z = W A + b
-            if not all_finite(Z):  # before g can squash an inf (tanh(inf) = 1)
-                _explain_nonfinite(params, cache, layer, Z)
-            A = g.apply(Z, layer)                                      # A = g(Z)
-            if keep is not None and keep[layer - 1] < 1.0:
+            finite = finite and all_finite(Z)  # before g can squash a NaN/inf (tanh(inf) = 1)
+            dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
+            if g.needs_z or dropped:
+                cache[f"Z{layer}"] = Z
+            A = g.apply(Z, layer, overwrite=not (g.needs_z or dropped))  # A = g(Z)
+            if dropped:
                 D = dropout_mask(A.shape, keep[layer - 1], rng, A.dtype)
                 A = A * D                                              # inverted dropout
                 cache[f"D{layer}"] = D
             cache[f"A{layer}"] = A
-            if g.needs_z or f"D{layer}" in cache:  # a dropped-out A is no longer g(Z): g' comes from Z
-                cache[f"Z{layer}"] = Z
-        if not all_finite(A):
-            _explain_nonfinite(params, cache, len(acts))
+        if not (finite and all_finite(A)):
+            _explain_nonfinite(params, cache)
     return A, cache
 
 
-def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping, layer: int,
-                       Z: Optional[np.ndarray] = None) -> None:
-    """``Z`` of ``layer`` (or, with ``Z=None``, the output ``A{layer}``) is not finite: name the
-    culprit. Passes if a deeper layer's overflow is squashed exactly by its activation
-    (``tanh(inf) = 1``)."""
+def _explain_nonfinite(params: Mapping[str, np.ndarray], cache: Mapping) -> None:
+    """Some layer's ``Z`` or the output is not finite: name the culprit, layer by layer. Passes
+    if only huge finite values overflowed the sums of squares, or a deeper layer's overflow was
+    squashed exactly by its activation (``tanh(inf) = 1``)."""
     acts = cache["activations"]
     for key, arr in [("X", cache["A0"])] + [(f"params[{k!r}]", params[k]) for k in params]:
         if not all_finite(arr):
             raise_not_finite(arr, key)
-    for l in range(1, layer + (Z is None)):
-        if not all_finite(cache[f"A{l}"]):  # its Z was finite
-            raise ValueError(f"activation {acts[l - 1].name!r} of layer {l} returned NaN or inf for a finite input")
-    if Z is not None and (layer == 1 or not all_finite(acts[layer - 1].apply(Z.copy()))):
+    for layer, g in enumerate(acts, start=1):
         A_prev, W = cache[f"A{layer - 1}"], params[f"W{layer}"]
-        raise ValueError(
-            f"layer {layer} overflowed {A_prev.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
-            f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, max |W{layer}| = {float(np.abs(W).max()):.3g}); "
-            + ("scale the inputs down" if layer == 1 else "the weights are too large: did training diverge?"))
+        Z = W @ A_prev + params[f"b{layer}"]
+        if not all_finite(Z) and (layer == 1 or not all_finite(g.apply(Z, layer))):
+            raise ValueError(
+                f"layer {layer} overflowed {A_prev.dtype}: W{layer} @ A{layer - 1} + b{layer} is not finite "
+                f"(max |A{layer - 1}| = {float(np.abs(A_prev).max()):.3g}, max |W{layer}| = {float(np.abs(W).max()):.3g}); "
+                + ("scale the inputs down" if layer == 1 else "the weights are too large: did training diverge?"))
+        if all_finite(Z) and not all_finite(cache[f"A{layer}"]):
+            raise ValueError(f"activation {g.name!r} of layer {layer} returned NaN or inf for a finite input")
 
 
 def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[str, Loss], *,
@@ -266,10 +266,11 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
     l2, l1 = check_penalty(l2, l1)
     c = column_factors(sample_weight, Y.shape[1], dtype)
     grads, dX = backward_pass(params, cache, Y, loss, l2=l2, l1=l1, c=c, wrt_input=wrt_input)
-    for key, g in list(grads.items()) + ([("X", dX)] if wrt_input else []):
-        if not all_finite(g):
-            raise ValueError(f"the gradient {key!r} overflowed {dtype} (max |A0| = {float(np.abs(As[0]).max()):.3g}): "
-                             "scale the inputs or targets down")
+    computed = dict(grads, X=dX) if wrt_input else grads
+    if not all_finite(*computed.values()):
+        key = next(key for key, g in computed.items() if not all_finite(g))
+        raise ValueError(f"the gradient {key!r} overflowed {dtype} (max |A0| = {float(np.abs(As[0]).max()):.3g}): "
+                         "scale the inputs or targets down")
     return (grads, dX) if wrt_input else grads
 
 
@@ -298,7 +299,7 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
             if layer > 1:
                 g, D = acts[layer - 2], cache.get(f"D{layer - 1}")
                 if D is not None:
-                    dA = dA * D                                       # through the dropout mask
+                    dA *= D                                           # through the dropout mask
                 A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
                 dZ = g.backprop(dA, A_out, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
     return {key: grads[key] for key in params}, (dA if wrt_input else None)

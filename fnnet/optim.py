@@ -41,6 +41,7 @@ from typing import Callable, Dict, NamedTuple, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._kernels import all_finite
 from ._validation import check_like, check_lr, check_nonneg, check_positive
 
 __all__ = [
@@ -219,8 +220,8 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
     # finite in, finite out (or the errstate raised): a NaN/inf in a result came in
-    if not _all_finite([a for arrays in results.values() for a in arrays]):
-        key = next(key for key, arrays in results.items() if not _all_finite(arrays))
+    if not all_finite(*(a for arrays in results.values() for a in arrays)):
+        key = next(key for key, arrays in results.items() if not all_finite(*arrays))
         raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
     new_params = {key: arrays[0] for key, arrays in results.items()}
     return new_params, {slot: {key: arrays[i] for key, arrays in results.items()} for i, slot in enumerate(slots, 1)}
@@ -232,24 +233,6 @@ def _hyper_of_keys(params: Mapping, hyper: Dict[str, float], weights_only) -> Di
         return dict.fromkeys(params, hyper)
     weight, bias = {**hyper, **weights_only}, {**hyper, **dict.fromkeys(weights_only, 0.0)}
     return {key: weight if _is_weight(key) else bias for key in params}
-
-
-#: The longest array whose dot product BLAS computes on one thread (OpenBLAS splits longer
-#: ones across threads, and waking them costs more than a pass over the array).
-_ONE_THREAD_DOT = 8192
-
-
-def _all_finite(arrays: Sequence[np.ndarray]) -> bool:
-    """Every entry of every array finite.
-
-    A short array's sum of squares (one BLAS dot, no FP flags) is finite when every entry is,
-    unless it overflows: only then, or for a long array, is each entry looked at.
-    """
-    short = [a for a in arrays if a.size <= _ONE_THREAD_DOT]
-    if all(map(math.isfinite, map(np.vdot, short, short))) and \
-            all(np.isfinite(a).all() for a in arrays if a.size > _ONE_THREAD_DOT):
-        return True
-    return all(np.isfinite(a).all() for a in arrays)
 
 
 def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, state: Mapping,

@@ -27,6 +27,7 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, 
 import numpy as np
 
 from . import io as _io
+from ._kernels import all_finite
 from ._progress import Progress
 from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, check_positive,
                           column_factors, make_rng)
@@ -256,16 +257,17 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
-            totals = np.zeros(3)  # sums over the epoch's (weighted) examples: cost, data cost, correct
-            for batch, (Xb, Yb, wb) in enumerate(_batches_of_rows(run.batch_size, state.rng, run.XT, run.YT, run.wT),
-                                                 start=1):
+            cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
+            shuffled = _batches_of_rows(run.batch_size, state.rng, run.XT, run.YT, run.wT, run.labelsT)
+            for batch, (Xb, Yb, wb, labels) in enumerate(shuffled, start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng)
                 J, J_data = run.cost(AL, Yb, state.params, c)
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c)
                 state.step(run, grads, lr, epoch, batch, J)
-                totals += (J * weight, J_data * weight, run.correct(AL, Yb))
-            run.record_epoch(state, epoch, lr, *map(float, totals))
+                cost, data_cost = cost + J * weight, data_cost + J_data * weight
+                correct += run.correct(AL, labels)
+            run.record_epoch(state, epoch, lr, cost, data_cost, correct)
             progress.update(1, _metrics_text(state.history))
             if run.stopped(state, epoch):
                 break
@@ -287,9 +289,12 @@ class _State:
         """One optimizer step, unless the cost or the new params are no longer finite."""
         if not math.isfinite(J):
             raise run.diverged(f"the cost is {J}", self, epoch, batch)
-        with np.errstate(over="ignore", invalid="ignore"):
-            params, opt_state = run.update(self.params, grads, self.opt_state, lr=lr, **run.options)
-        if not all(np.isfinite(p).all() for p in params.values()):
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # a user's update may overflow: checked below
+                params, opt_state = run.update(self.params, grads, self.opt_state, lr=lr, **run.options)
+        except (ValueError, FloatingPointError) as err:  # the built-ins name an overflow or a NaN/inf
+            raise run.diverged(f"the update failed ({err})", self, epoch, batch) from None
+        if not all_finite(*params.values()):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
         self.params, self.opt_state = params, opt_state
 
@@ -327,6 +332,7 @@ class _Run:
         self.XT, self.YT = np.ascontiguousarray(self.X.T), np.ascontiguousarray(self.Y.T)  # made once
         self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
         self.wT = None if self.weights is None else self.weights.reshape(-1, 1)
+        self.labelsT = labels_of(self.Y).reshape(-1, 1) if self.loss.classifies else None  # made once
         if (X_val is None) != (Y_val is None):
             raise ValueError("give both X_val and Y_val, or neither")
         self.validate = X_val is not None
@@ -382,11 +388,12 @@ class _Run:
                         every=0.0 if self.verbose >= 2 else LINE_SECONDS, each=self.log_every, first=first,
                         bar=self.verbose == 1)
 
-    def correct(self, AL: np.ndarray, Yb: np.ndarray) -> int:
-        """How many of the batch's examples are classified right (0 for a regression loss)."""
-        if not self.loss.classifies:
+    def correct(self, AL: np.ndarray, labels: Optional[np.ndarray]) -> int:
+        """How many of the batch's examples (their ``labels``, (1, b)) are classified right
+        (0 for a regression loss)."""
+        if labels is None:
             return 0
-        return int(np.count_nonzero(labels_of(AL) == labels_of(Yb)))
+        return int(np.count_nonzero(labels_of(AL) == labels[0]))
 
     def rate(self, epoch: int, history: Mapping) -> float:
         """The learning rate of ``epoch`` (counted from 1 here, from 0 by schedules)."""
@@ -423,7 +430,8 @@ class _Run:
                 AL, _ = forward_pass(state.params, self.X_val, self.acts)
                 state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
             if self.loss.classifies:
-                state.history["val_accuracy"].append(self.correct(AL, self.Y_val) / self.X_val.shape[1])
+                right = np.count_nonzero(labels_of(AL) == labels_of(self.Y_val))
+                state.history["val_accuracy"].append(int(right) / self.X_val.shape[1])
         state.epoch = epoch
         if self.checkpoint is not None:
             _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
