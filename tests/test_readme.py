@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -68,8 +69,15 @@ def _number_matches(shown: str, printed: str) -> bool:
     return abs(want - got) <= unit
 
 
+#: A block marked as a long run (minutes of training) runs only when this is set to 1.
+LONG_RUN, LONG_RUN_VARIABLE = "# long run", "FNNET_README_LONG"
+
+
 def _missing_data_reason(code: str) -> Optional[str]:
-    """Why a README block cannot run here (it needs Fashion-MNIST, which is absent), or None."""
+    """Why a README block does not run here (it needs Fashion-MNIST, which is absent, or it is a
+    long run that was not asked for), or None."""
+    if code.startswith(LONG_RUN) and os.environ.get(LONG_RUN_VARIABLE) != "1":
+        return f"a long run (minutes of training): set {LONG_RUN_VARIABLE}=1 to run it"
     if NEEDS_FASHION in code and fnnet.fashion_mnist_dir() is None:
         places = ", ".join(data_module.fashion_mnist_search_path())
         return (f"needs Fashion-MNIST, not found in {places} "
@@ -103,6 +111,7 @@ def test_readme_python_blocks_run(code, tmp_path, monkeypatch):
 
 def test_a_block_needing_fashion_mnist_is_skipped_with_its_reason_when_the_data_is_absent(tmp_path, monkeypatch):
     monkeypatch.setenv("FNNET_DATA", str(tmp_path))  # an empty directory: no Fashion-MNIST
+    monkeypatch.setenv(LONG_RUN_VARIABLE, "1")  # the long runs too: it is the missing data they skip for
     needing = [code for code in BLOCKS if NEEDS_FASHION in code]
     assert needing, "the README shows Fashion-MNIST being loaded"
     for code in needing:
@@ -155,3 +164,11 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert command in ci
     assert 'pip install -e ".[test,plot,progress,bench]"' in ci
+
+
+def test_long_runs_are_marked_and_skipped_unless_asked_for(monkeypatch):
+    """The Fashion-MNIST training blocks say they are long runs; they skip with the reason by default."""
+    long_runs = [code for code in BLOCKS if code.startswith(LONG_RUN)]
+    assert len(long_runs) == 2 and all(NEEDS_FASHION in code for code in long_runs)
+    monkeypatch.delenv(LONG_RUN_VARIABLE, raising=False)
+    assert "set FNNET_README_LONG=1" in _missing_data_reason(long_runs[0])
