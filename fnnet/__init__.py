@@ -13,8 +13,8 @@ Each module's ``__all__`` decides what it exports here.
 
 from . import activations as _activations
 from . import callbacks as _callbacks
-from . import data as _data
 from . import checking as _checking
+from . import data as _data
 from . import io as _io
 from . import losses as _losses
 from . import metrics as _metrics
@@ -26,8 +26,8 @@ from . import schedules as _schedules
 from . import training as _training
 from .activations import *  # noqa: F401,F403
 from .callbacks import *  # noqa: F401,F403
-from .data import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
+from .data import *  # noqa: F401,F403
 from .io import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403

@@ -10,21 +10,10 @@ import math
 
 import numpy as np
 
-#: From this many multiply-adds, a product whose output ``(n, m)`` has fewer rows than columns is
-#: computed as ``(B^T A^T)^T``: OpenBLAS runs that orientation faster (see benchmarks/RESULTS.md).
-TRANSPOSE_FROM = 1 << 20
-
-
 def product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """The matrix product ``A @ B`` of 2-D arrays, ``(n, k) @ (k, m) -> (n, m)``.
-
-    A wide output (``n < m``, large) is computed as ``(B.T @ A.T).T``: the same product to
-    round-off, stored column by column (Fortran order).
-    """
+    """The matrix product ``A @ B`` of 2-D arrays, ``(n, k) @ (k, m) -> (n, m)``."""
     n, k = A.shape
     m = B.shape[1]
-    if n < m and n * k * m >= TRANSPOSE_FROM:
-        return B.T.dot(A.T).T
     if k == 1 and (n == 1 or m == 1):
         return A @ B  # dot scales by a 1x1 operand as a scalar, and BLAS gives 0 * NaN = 0
     return A.dot(B)  # the same BLAS call as @ without matmul's ufunc dispatch

@@ -70,9 +70,6 @@ class Activation:
         The activation couples the units of a column, so it may only be the output layer.
     jacobian_product : callable, optional
         ``(dA, A) -> dZ`` for an activation that is not element-wise (softmax).
-    writes_out : bool, default False
-        ``function(Z, out=Z)`` writes ``A`` over ``Z`` (as NumPy's ufuncs do); the forward pass
-        then saves a new array per layer when nothing keeps ``Z``.
 
     Examples
     --------
@@ -92,8 +89,7 @@ class Activation:
     def __init__(self, name: str, function: ArrayFunction, derivative: Optional[ArrayFunction] = None, *,
                  kinks: Sequence[float] = (), from_output: Optional[ArrayFunction] = None,
                  change: Optional[ChangeFunction] = None, output_only: bool = False,
-                 jacobian_product: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None,
-                 writes_out: bool = False) -> None:
+                 jacobian_product: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"Activation name must be a non-empty str, got {name!r}")
         if derivative is None and from_output is None and jacobian_product is None:
@@ -114,19 +110,15 @@ class Activation:
         self.change = change if change is not None else self._plain_change
         self.output_only = output_only
         self.jacobian_product = jacobian_product
-        self.writes_out = writes_out
         #: Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it.
         self.needs_z = from_output is None and jacobian_product is None
 
 
-    def apply(self, Z: np.ndarray, layer: Optional[int] = None, overwrite: bool = False) -> np.ndarray:
+    def apply(self, Z: np.ndarray, layer: Optional[int] = None) -> np.ndarray:
         """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be).
 
-        ``overwrite``: ``Z`` is the caller's own array, not needed afterwards, so ``A`` may be
-        written over it. ``layer`` is only for the message when the shape is wrong.
+        ``layer`` is only for the message when the shape is wrong.
         """
-        if overwrite and self.writes_out:
-            return self.function(Z, out=Z)  # no new (n, m) array: at large sizes each costs page faults
         A = self.function(Z)
         if type(A) is np.ndarray and A.dtype is Z.dtype and A.shape == Z.shape:
             return A
@@ -201,9 +193,9 @@ def _as_float(Z) -> np.ndarray:
 
 
 # --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) ---------------------------------------
-def _sigmoid(Z, out=None) -> np.ndarray:
+def _sigmoid(Z) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp(-z) = inf below z = -709 gives 1 / inf = 0, correctly rounded
-        A = np.negative(_as_float(Z), out=out)  # one new array (or ``out``), then in place
+        A = np.negative(_as_float(Z))  # one new array, then in place
         np.exp(A, out=A)
         A += 1.0
         return np.reciprocal(A, out=A)
@@ -214,12 +206,12 @@ def _sigmoid_change(z, a, d):
     return _sigmoid(z + d) * _sigmoid(-z) * -np.expm1(-d)
 
 
-SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), change=_sigmoid_change, writes_out=True)
+SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), change=_sigmoid_change)
 
 
 # --- tanh: g' = 1 - A^2 ---------------------------------------------------------------------------
-def _tanh(Z, out=None) -> np.ndarray:
-    return np.tanh(_as_float(Z), out=out)
+def _tanh(Z) -> np.ndarray:
+    return np.tanh(_as_float(Z))
 
 
 def _sech(z: np.ndarray) -> np.ndarray:
@@ -232,17 +224,17 @@ def _tanh_change(z, a, d):
     return np.sinh(d) * _sech(z) * _sech(z + d)
 
 
-TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh_change, writes_out=True)
+TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh_change)
 
 
 # --- relu: g(z) = max(z, 0),  g' = [A > 0];  leaky_relu: max(z, 0.01 z) ------------------------------
-def _relu(Z, out=None) -> np.ndarray:
-    return np.maximum(_as_float(Z), 0.0, out=out)
+def _relu(Z) -> np.ndarray:
+    return np.maximum(_as_float(Z), 0.0)
 
 
-def _leaky_relu(Z, out=None) -> np.ndarray:
+def _leaky_relu(Z) -> np.ndarray:
     Z = _as_float(Z)
-    return np.maximum(Z, LEAKY_RELU_SLOPE * Z, out=out)
+    return np.maximum(Z, LEAKY_RELU_SLOPE * Z)
 
 
 def _leaky_relu_slope(A: np.ndarray) -> np.ndarray:
@@ -266,27 +258,23 @@ def _piecewise_linear_change(g: ArrayFunction, negative_slope: float) -> ChangeF
 
 
 RELU = Activation("relu", _relu, from_output=lambda A: A > 0.0, kinks=(0.0,),  # a mask multiplies as 0/1
-                  change=_piecewise_linear_change(_relu, 0.0), writes_out=True)
+                  change=_piecewise_linear_change(_relu, 0.0))
 LEAKY_RELU = Activation("leaky_relu", _leaky_relu, from_output=_leaky_relu_slope, kinks=(0.0,),
-                        change=_piecewise_linear_change(_leaky_relu, LEAKY_RELU_SLOPE), writes_out=True)
+                        change=_piecewise_linear_change(_leaky_relu, LEAKY_RELU_SLOPE))
 
 
 # --- linear: g(z) = z,  g' = 1 ----------------------------------------------------------------------
-def _linear(Z, out=None) -> np.ndarray:
-    Z = _as_float(Z)
-    if out is None:
-        return Z.copy()
-    out[...] = Z  # (nothing to do when out is Z)
-    return out
+def _linear(Z) -> np.ndarray:
+    return _as_float(Z).copy()
 
 
 LINEAR = Activation("linear", _linear, from_output=np.ones_like,
-                    change=lambda z, a, d: np.array(d, dtype=np.float64), writes_out=True)
+                    change=lambda z, a, d: np.array(d, dtype=np.float64))
 
 
 # --- softmax over each column (axis 0): g(z)_k = exp(z_k) / sum_j exp(z_j) ----------------------------
-def _softmax(Z, out=None) -> np.ndarray:
-    E = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)  # the largest exponent is 0: exp never overflows
+def _softmax(Z) -> np.ndarray:
+    E = Z - Z.max(axis=0, keepdims=True)  # the largest exponent is 0: exp never overflows
     np.exp(E, out=E)
     E /= E.sum(axis=0, keepdims=True)
     return E
@@ -304,9 +292,8 @@ def _softmax_change(z, a, d):
     return a * (E - t) / (1.0 + t)
 
 
-SOFTMAX = Activation("softmax", lambda Z, out=None: _softmax(_as_float(Z), out),
-                     jacobian_product=_softmax_jacobian_product, change=_softmax_change, output_only=True,
-                     writes_out=True)
+SOFTMAX = Activation("softmax", lambda Z: _softmax(_as_float(Z)), jacobian_product=_softmax_jacobian_product,
+                     change=_softmax_change, output_only=True)
 
 
 #: The built-in activations by name.

@@ -166,10 +166,10 @@ def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence
         for layer, g in enumerate(acts, start=1):
             Z = product(params[f"W{layer}"], A) + params[f"b{layer}"]  # Z = W A + b
             finite = finite and all_finite(Z)  # before g can squash a NaN/inf (tanh(inf) = 1)
+            A = g.apply(Z, layer)                                      # A = g(Z)
             dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
             if g.needs_z or dropped:
                 cache[f"Z{layer}"] = Z
-            A = g.apply(Z, layer, overwrite=not (g.needs_z or dropped))  # A = g(Z)
             if dropped:
                 D = dropout_mask(A.shape, keep[layer - 1], rng, A.dtype)
                 A = A * D                                              # inverted dropout
