@@ -127,7 +127,7 @@ def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str
         The output, ``cache["A{L}"]`` itself.
     cache : dict
         ``"A0"`` (X as used) .. ``"A{L}"`` of shape ``(n_l, m)``, each layer's output as the
-        next layer sees it (a wide layer's may be Fortran-ordered: same values); ``"Z{l}"``
+        next layer sees it; ``"Z{l}"``
         for layers whose activation needs it (custom ones, and dropped-out layers);
         ``"D{l}"``, the dropout mask ``[u < keep_prob] / keep_prob`` of a dropped-out layer,
         so :func:`backward` uses exactly those masks; ``"activations"``, the resolved tuple.

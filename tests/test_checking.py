@@ -364,3 +364,16 @@ def test_gradcheck_never_mutates_its_arguments_with_every_option():
         fnnet.gradcheck(params, X, Y, acts, loss, mode=mode, wrt_input=True, l2=0.1, l1=0.01,
                         keep_prob=0.7, rng=np.random.default_rng(0))
     assert_same(before, (params, X, Y, acts), "args")
+
+
+@pytest.mark.parametrize("eps", [1e3, 1e100])
+@pytest.mark.parametrize("acts,loss", [(["tanh", "softmax"], "cce"), (["sigmoid", "linear"], "mse"),
+                                       (["relu", "sigmoid"], "bce")], ids=["tanh-cce", "sigmoid-mse", "relu-bce"])
+def test_a_huge_eps_is_a_fail_not_a_runtime_warning(eps, acts, loss):
+    """Finite input, an absurd step: the exact changes overflow, and the verdict says so
+    (warnings are errors in this test suite)."""
+    params = fnnet.init_params([3, 4, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((3, 5))
+    Y = np.eye(2)[:, [0, 1, 0, 1, 1]]
+    report = fnnet.gradcheck(params, X, Y, acts, loss, eps=eps)
+    assert not report.ok
