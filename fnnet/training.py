@@ -36,7 +36,7 @@ from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .metrics import labels_of
 from .network import backward_pass, forward_pass
-from .optim import Optimizer, get_optimizer
+from .optim import OPTIMIZERS, Optimizer, get_optimizer
 from .regularization import check_penalty, keep_probs, penalty
 
 __all__ = ["train", "batches", "TrainingDiverged"]
@@ -117,12 +117,15 @@ def batches(X, Y, batch_size: int, rng: np.random.Generator) -> Iterator[Tuple[n
     yield from _batches_of_rows(batch_size, rng, np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T))
 
 
-def _batches_of_rows(batch_size: int, rng: np.random.Generator, *arrays: Optional[np.ndarray]):
+def _batches_of_rows(batch_size: int, rng: np.random.Generator, *arrays: Optional[np.ndarray],
+                     into: Optional[Sequence[Optional[np.ndarray]]] = None):
     """:func:`batches` of arrays stored as C-ordered rows, one example a row: a shuffled copy
     of the rows, so that rows ``i:j`` are one block of memory, yielded transposed (a None
-    array yields None)."""
+    array yields None). ``into``: arrays of the same shapes to shuffle into (train reuses its
+    own from epoch to epoch: a fresh copy of a large data set costs page faults every epoch)."""
     order = rng.permutation(arrays[0].shape[0])
-    arrays = [None if a is None else a[order] for a in arrays]
+    into = into or [None] * len(arrays)
+    arrays = [None if a is None else np.take(a, order, axis=0, out=out) for a, out in zip(arrays, into)]
     for i in range(0, len(order), batch_size):
         yield tuple(None if a is None else a[i:i + batch_size].T for a in arrays)
 
@@ -258,7 +261,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
             cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
-            shuffled = _batches_of_rows(run.batch_size, state.rng, run.XT, run.YT, run.wT, run.labelsT)
+            shuffled = _batches_of_rows(run.batch_size, state.rng, *run.rows, into=run.shuffled)
             for batch, (Xb, Yb, wb, labels) in enumerate(shuffled, start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng)
@@ -294,7 +297,7 @@ class _State:
                 params, opt_state = run.update(self.params, grads, self.opt_state, lr=lr, **run.options)
         except (ValueError, FloatingPointError) as err:  # the built-ins name an overflow or a NaN/inf
             raise run.diverged(f"the update failed ({err})", self, epoch, batch) from None
-        if not all_finite(*params.values()):
+        if not (run.update_checks_results or all_finite(*params.values())):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
         self.params, self.opt_state = params, opt_state
 
@@ -317,6 +320,8 @@ class _Run:
         self.options = _optimizer_options(optimizer_options)
         _check_update_signature(self.opt, dict(self.options, lr=1.0))
         self.update = self.opt.update
+        # the built-in updates raise for a NaN/inf result (caught above); a user's is checked here
+        self.update_checks_results = any(self.update is opt.update for opt in OPTIMIZERS.values())
         self.seed, self.rng = seed, make_rng(seed, None)
         if not isinstance(verbose, (int, np.integer)) or isinstance(verbose, bool):
             raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
@@ -333,6 +338,8 @@ class _Run:
         self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
         self.wT = None if self.weights is None else self.weights.reshape(-1, 1)
         self.labelsT = labels_of(self.Y).reshape(-1, 1) if self.loss.classifies else None  # made once
+        self.rows = (self.XT, self.YT, self.wT, self.labelsT)
+        self.shuffled = [None if a is None else np.empty_like(a) for a in self.rows]  # reused every epoch
         if (X_val is None) != (Y_val is None):
             raise ValueError("give both X_val and Y_val, or neither")
         self.validate = X_val is not None
