@@ -79,7 +79,10 @@ def as_other_user(code, directory):
     """Run ``code`` in a child that imports fnnet, then drops root to the user 'nobody'."""
     if not IS_ROOT:
         pytest.skip("needs root to act as another user (as a plain user, these files cannot be made)")
-    script = "import os, sys, fnnet\nos.setgid(65534)\nos.setuid(65534)\n" + textwrap.dedent(code)
+    # everything the child needs is imported before it drops to another user, who may not read
+    # the virtual environment (CI makes it in a private temporary directory)
+    script = ("import os, sys, fnnet, numpy.random\nfnnet.init_params([2, 1], seed=0)\n"
+              "os.setgid(65534)\nos.setuid(65534)\n" + textwrap.dedent(code))
     return subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True, text=True, timeout=120)
 
 
