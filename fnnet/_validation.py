@@ -10,33 +10,13 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 from .activations import Activation
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-_CONSTANTS: Dict[tuple, np.ndarray] = {}
-
-
-def constant(shape: Tuple[int, ...], value: float, dtype: np.dtype) -> np.ndarray:
-    """A read-only array of ``shape`` filled with ``value`` in ``dtype``, kept between calls.
-
-    The hot path's constants: ``1/m`` and ``-lr`` as 0-d arrays (``shape=()``; a ufunc takes a
-    0-d array of its own dtype ~0.2 us faster than a Python float, which it converts on every
-    call) and the ``(m, 1)`` column of ones whose product with ``dZ`` sums its rows.
-    """
-    key = (shape, value, dtype)
-    arr = _CONSTANTS.get(key)
-    if arr is None:
-        if len(_CONSTANTS) > 256:
-            _CONSTANTS.clear()
-        arr = _CONSTANTS[key] = np.full(shape, value, dtype=dtype)
-        arr.setflags(write=False)
-    return arr
 
 
 def format_shape(shape: Tuple[int, ...]) -> str:

@@ -403,11 +403,6 @@ def get_loss(spec: Union[str, Loss]) -> Loss:
     raise TypeError(f"loss must be a name (str) or a fnnet.Loss, got {type(spec).__name__}")
 
 
-def check_targets(Y, shape, dtype: np.dtype, loss: Loss, name: str = "Y") -> np.ndarray:
-    """``loss.check_targets(Y, shape, dtype, name)``: targets validated and cast to ``dtype``."""
-    return loss.check_targets(Y, shape, dtype, name)
-
-
 def cost(AL, Y, loss: Union[str, Loss], *, params=None, l2: float = 0.0, l1: float = 0.0,
          sample_weight=None) -> float:
     """The scalar cost ``J``: the (weighted) mean over the ``m`` examples of a per-example
@@ -454,6 +449,3 @@ def cost(AL, Y, loss: Union[str, Loss], *, params=None, l2: float = 0.0, l1: flo
         J += penalty(params, l2=l2, l1=l1)
     return J
 
-
-#: The natural output activation of each built-in loss, by name (derived from the records).
-NATURAL_OUTPUT: Dict[str, str] = {name: loss.natural_output.name for name, loss in LOSSES.items()}
