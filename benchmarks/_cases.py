@@ -313,12 +313,7 @@ def torch_callable(params, X, Y, case: Case, threads: int):
         for l in range(L - 1):
             a = hidden[case.activations[l]](F.linear(a, ps[2 * l], ps[2 * l + 1]))
         J = cost(F.linear(a, ps[-2], ps[-1]))
-        for p in ps:
-            p.grad = None
-        J.backward()
-        with torch.no_grad():
-            for p in ps:
-                p.sub_(p.grad, alpha=LR)
+        _torch_sgd_step(torch, ps, J, LR)
 
     # one forward/backward without the update, for the gradient check
     a = Xt
@@ -546,12 +541,7 @@ def torch_train_callable(params, X, Y, tc: TrainCase, epochs: int, threads: int,
                 for l, act in enumerate(acts):
                     a = act(F.linear(a, ps[2 * l], ps[2 * l + 1]))
                 J = F.cross_entropy(F.linear(a, ps[-2], ps[-1]), Ye[i:i + bs])
-                for p in ps:
-                    p.grad = None
-                J.backward()
-                with torch.no_grad():
-                    for p in ps:
-                        p.sub_(p.grad, alpha=lr)
+                _torch_sgd_step(torch, ps, J, lr)
                 total += J.item() * a.shape[0]
         return {f"{kind}{l}": (ps[2 * l - 2] if kind == "W" else ps[2 * l - 1].reshape(-1, 1)).detach().numpy()
                 for l in range(1, L + 1) for kind in ("W", "b")}
@@ -591,3 +581,13 @@ def sklearn_train_callable(X, labels, tc: TrainCase, epochs: int, seed: int = 0)
 def max_rel_diff(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> float:
     """Max over the keys of ``|a - b|.max() / |b|.max()``."""
     return max(_rel_diff(a[k], b[k]) for k in a)
+
+
+def _torch_sgd_step(torch, ps, J, lr: float) -> None:
+    """Backpropagate the cost ``J`` and take one plain SGD step on the tensors ``ps`` (in place)."""
+    for p in ps:
+        p.grad = None
+    J.backward()
+    with torch.no_grad():
+        for p in ps:
+            p.sub_(p.grad, alpha=lr)

@@ -54,6 +54,11 @@ DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 # --- the machine --------------------------------------------------------------------------------
+def _speedups(med: Dict[str, float], own: str, peers) -> Dict[str, float]:
+    """``{peer}_speedup``: each timed peer's median over fnnet's (``own``), > 1 when fnnet is faster."""
+    return {f"{peer}_speedup": med[peer] / med[own] for peer in peers if peer in med}
+
+
 def blas_threads() -> Dict[str, object]:
     """The BLAS numpy uses and its thread count (threadpoolctl when installed, else the environment)."""
     info: Dict[str, object] = {}
@@ -359,12 +364,7 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     if "base_step" in med:
         ratios["base_step_over_floor"] = med["base_step"] / med["floor"]
         ratios["step_over_base"] = med["step"] / med["base_step"]
-    if "loop" in med:
-        ratios["loop_speedup"] = med["loop"] / med["step"]
-    if "torch" in med:
-        ratios["torch_speedup"] = med["torch"] / med["step"]
-    if "sklearn" in med:
-        ratios["sklearn_speedup"] = med["sklearn"] / med["step"]
+    ratios.update(_speedups(med, "step", ("loop", "torch", "sklearn")))
     mem = _cases.memory(params, X, Y, case)
     ratios["mem_ratio"] = mem["grad_peak_bytes"] / mem["grad_min_bytes"]
     ratios["mem_ratio_step"] = mem["step_peak_bytes"] / mem["step_min_bytes"]
@@ -416,10 +416,7 @@ def run_train_case(tc: _cases.TrainCase, args, peers: Dict[str, Optional[str]], 
     ratios = {}
     if "baseline" in med:
         ratios["train_over_base"] = med["fnnet"] / med["baseline"]
-    if "torch" in med:
-        ratios["torch_speedup"] = med["torch"] / med["fnnet"]
-    if "sklearn" in med:
-        ratios["sklearn_speedup"] = med["sklearn"] / med["fnnet"]
+    ratios.update(_speedups(med, "fnnet", ("torch", "sklearn")))
     targets = {"train_over_base": _cases.TRAIN_VS_BASELINE[tc.name]} if base is not None else {}
     return {
         "case": tc.name, "dtype": tc.dtype, "layer_dims": list(tc.layer_dims), "activations": list(tc.activations),
