@@ -7,21 +7,31 @@ a line, and what it buys is measured in ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
-def product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """The matrix product ``A @ B`` of 2-D arrays, ``(n, k) @ (k, m) -> (n, m)``."""
+def product(A: np.ndarray, B: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """The matrix product ``A @ B`` of 2-D arrays, ``(n, k) @ (k, m) -> (n, m)``.
+
+    ``out``: a C-ordered ``(n, m)`` array of the dtype to write it into (a training workspace).
+    """
     n, k = A.shape
     m = B.shape[1]
     if k == 1 and (n == 1 or m == 1):
-        return A @ B  # dot scales by a 1x1 operand as a scalar, and BLAS gives 0 * NaN = 0
-    return A.dot(B)  # the same BLAS call as @ without matmul's ufunc dispatch
+        return np.matmul(A, B, out=out)  # dot scales by a 1x1 operand as a scalar, and BLAS gives 0 * NaN = 0
+    return A.dot(B, out)  # the same BLAS call as @ without matmul's ufunc dispatch
 
 
-def row_sums(dZ: np.ndarray) -> np.ndarray:
-    """``sum(dZ, axis=1, keepdims=True)``, shape ``(n, 1)``: the bias gradient."""
-    return dZ.dot(np.ones((dZ.shape[1], 1), dtype=dZ.dtype))  # a BLAS matrix-vector product, not a reduction
+def row_sums(dZ: np.ndarray, ones: Optional[np.ndarray] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """``sum(dZ, axis=1, keepdims=True)``, shape ``(n, 1)``: the bias gradient.
+
+    ``ones``: a ``(m, 1)`` array of ones of the dtype (made here if not given); ``out`` as for
+    :func:`product`.
+    """
+    if ones is None:
+        ones = np.ones((dZ.shape[1], 1), dtype=dZ.dtype)
+    return dZ.dot(ones, out)  # a BLAS matrix-vector product, not a reduction
 
 
 #: The longest array whose NaN/inf check is a sum of squares (one BLAS dot): OpenBLAS splits

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional
+from typing import Callable, Optional, Union
 
 
 class Progress:
@@ -71,15 +71,16 @@ class Progress:
             self.bar = _tqdm_bar(self, initial=first, delay=0.0 if enabled else after)
             self.shown = self.bar is not None
 
-    def update(self, n: int = 1, text: str = "") -> None:
-        """``n`` more units are done; ``text`` (e.g. the latest cost) is shown beside the count."""
+    def update(self, n: int = 1, text: Union[str, Callable[[], str]] = "") -> None:
+        """``n`` more units are done; ``text`` (e.g. the latest cost) is shown beside the count:
+        a str, or a function making it, called only when something is shown."""
         self.done += n
         if self.enabled is False or self.total <= self.first:
             return
         last = self.done >= self.total
         if self.each is not None:
             if self.done % self.each == 0 or self.done == self.first + n or last:
-                self.line(text)
+                self.line(_text(text))
             return
         elapsed = time.perf_counter() - self.start
         if not self.shown:
@@ -90,12 +91,12 @@ class Progress:
             self.bar = _tqdm_bar(self, initial=self.done - n, delay=0.0) if self.use_bar else None
         if self.bar is not None:
             if text:
-                self.bar.set_postfix_str(text, refresh=False)
+                self.bar.set_postfix_str(_text(text), refresh=False)
             self.bar.update(n)
             return
         if self.last_line is None or elapsed - self.last_line >= self.every or last:
             self.last_line = elapsed
-            self.line(text, elapsed)
+            self.line(_text(text), elapsed)
 
     def line(self, text: str = "", elapsed: Optional[float] = None) -> None:
         """Write one line now: the count, ``text``, the elapsed time and the time left."""
@@ -123,3 +124,7 @@ def _tqdm_bar(progress: Progress, initial: int, delay: float):
         return None
     return tqdm(total=progress.total, initial=initial, unit=progress.unit, desc=progress.label,
                 file=progress.stream, delay=delay, dynamic_ncols=True, leave=progress.leave)
+
+
+def _text(text: Union[str, Callable[[], str]]) -> str:
+    return text() if callable(text) else text

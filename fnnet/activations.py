@@ -28,6 +28,7 @@ array([[0., 2.]])
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -51,7 +52,9 @@ class Activation:
         Shown in error messages and in ``repr``.
     function : callable
         ``g(Z) -> A``: maps an array of shape ``(n, m)`` to a new array of the same shape.
-        It must not modify ``Z``.
+        It must not modify ``Z``. If it takes a keyword ``out`` (``g(Z, out=None)``, as a
+        NumPy ufunc does), :func:`fnnet.train` passes an ``(n, m)`` array of ``Z``'s dtype to
+        write ``A`` into, reused from batch to batch (``out`` may be ``Z`` itself).
     derivative : callable, optional
         ``g'(Z) -> D``: the element-wise derivative ``dA/dZ``, shape ``(n, m)``. Needed unless
         ``from_output`` is given.
@@ -112,14 +115,17 @@ class Activation:
         self.jacobian_product = jacobian_product
         #: Whether the backward pass needs ``Z`` (no ``from_output``), so forward caches it.
         self.needs_z = from_output is None and jacobian_product is None
+        #: Whether ``function`` takes ``out=`` (training writes ``A`` into its workspace).
+        self.takes_out = _takes_out(function)
 
 
-    def apply(self, Z: np.ndarray, layer: Optional[int] = None) -> np.ndarray:
+    def apply(self, Z: np.ndarray, layer: Optional[int] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
         """``A = g(Z)`` in ``Z``'s dtype, checked to be element-wise (a user's function may not be).
 
-        ``layer`` is only for the message when the shape is wrong.
+        ``layer`` is only for the message when the shape is wrong; ``out``, an array of ``Z``'s
+        shape and dtype, receives ``A`` when the function takes ``out`` (else ``A`` is new).
         """
-        A = self.function(Z)
+        A = self.function(Z, out=out) if out is not None and self.takes_out else self.function(Z)
         if type(A) is np.ndarray and A.dtype is Z.dtype and A.shape == Z.shape:
             return A
         A = np.asarray(A)
@@ -179,6 +185,16 @@ class Activation:
         return self
 
 
+def _takes_out(function: Callable) -> bool:
+    """Whether ``function(Z, out=...)`` can be called (a NumPy ufunc, or a keyword ``out``)."""
+    if isinstance(function, np.ufunc):
+        return True
+    try:
+        return "out" in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no signature to read: called without out
+        return False
+
+
 def _as_float(Z) -> np.ndarray:
     """``Z`` as a float32/float64 array (ints become float64, float16 and bools float32)."""
     Z = np.asarray(Z)
@@ -193,9 +209,9 @@ def _as_float(Z) -> np.ndarray:
 
 
 # --- sigmoid: g(z) = 1 / (1 + exp(-z)),  g' = A (1 - A) ---------------------------------------
-def _sigmoid(Z) -> np.ndarray:
+def _sigmoid(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp(-z) = inf below z = -709 gives 1 / inf = 0, correctly rounded
-        A = np.negative(_as_float(Z))  # one new array, then in place
+        A = np.negative(_as_float(Z), out=out)  # one array, then in place
         np.exp(A, out=A)
         A += 1.0
         return np.reciprocal(A, out=A)
@@ -210,8 +226,8 @@ SIGMOID = Activation("sigmoid", _sigmoid, from_output=lambda A: A * (1.0 - A), c
 
 
 # --- tanh: g' = 1 - A^2 ---------------------------------------------------------------------------
-def _tanh(Z) -> np.ndarray:
-    return np.tanh(_as_float(Z))
+def _tanh(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
+    return np.tanh(_as_float(Z), out=out)
 
 
 def _sech(z: np.ndarray) -> np.ndarray:
@@ -228,13 +244,13 @@ TANH = Activation("tanh", _tanh, from_output=lambda A: 1.0 - A * A, change=_tanh
 
 
 # --- relu: g(z) = max(z, 0),  g' = [A > 0];  leaky_relu: max(z, 0.01 z) ------------------------------
-def _relu(Z) -> np.ndarray:
-    return np.maximum(_as_float(Z), 0.0)
+def _relu(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
+    return np.maximum(_as_float(Z), 0.0, out=out)
 
 
-def _leaky_relu(Z) -> np.ndarray:
+def _leaky_relu(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
     Z = _as_float(Z)
-    return np.maximum(Z, LEAKY_RELU_SLOPE * Z)
+    return np.maximum(Z, LEAKY_RELU_SLOPE * Z, out=out)
 
 
 def _leaky_relu_slope(A: np.ndarray) -> np.ndarray:
@@ -264,8 +280,8 @@ LEAKY_RELU = Activation("leaky_relu", _leaky_relu, from_output=_leaky_relu_slope
 
 
 # --- linear: g(z) = z,  g' = 1 ----------------------------------------------------------------------
-def _linear(Z) -> np.ndarray:
-    return _as_float(Z).copy()
+def _linear(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
+    return np.positive(_as_float(Z), out=out)  # a copy
 
 
 LINEAR = Activation("linear", _linear, from_output=np.ones_like,
@@ -273,8 +289,9 @@ LINEAR = Activation("linear", _linear, from_output=np.ones_like,
 
 
 # --- softmax over each column (axis 0): g(z)_k = exp(z_k) / sum_j exp(z_j) ----------------------------
-def _softmax(Z) -> np.ndarray:
-    E = Z - Z.max(axis=0, keepdims=True)  # the largest exponent is 0: exp never overflows
+def _softmax(Z, out: Optional[np.ndarray] = None) -> np.ndarray:
+    Z = _as_float(Z)
+    E = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)  # the largest exponent is 0: exp never overflows
     np.exp(E, out=E)
     E /= E.sum(axis=0, keepdims=True)
     return E
@@ -292,7 +309,7 @@ def _softmax_change(z, a, d):
     return a * (E - t) / (1.0 + t)
 
 
-SOFTMAX = Activation("softmax", lambda Z: _softmax(_as_float(Z)), jacobian_product=_softmax_jacobian_product,
+SOFTMAX = Activation("softmax", _softmax, jacobian_product=_softmax_jacobian_product,
                      change=_softmax_change, output_only=True)
 
 

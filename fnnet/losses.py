@@ -164,15 +164,20 @@ class Loss:
 
     def output_delta(self, activation: _act.Activation, AL: np.ndarray, Y: np.ndarray,
                      ZL: Optional[np.ndarray] = None, c: Optional[np.ndarray] = None, *,
-                     fused: bool = True) -> np.ndarray:
-        """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array.
+                     fused: bool = True, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """``dZ_L = dJ/dZ_L`` for validated ``AL``, ``Y`` of shape ``(n_L, m)``; a new array,
+        or ``out`` (of that shape) for the natural output activation.
 
         ``(A - Y) / m`` for the natural output activation, else the chain rule
         ``g'(Z_L) * dJ/dA_L``; with column factors ``c`` (1, m), each column times its
         factor. ``fused=False`` forces the chain rule (tests compare both).
         """
         if fused and activation is self.natural_output:
-            return (AL - Y if c is None else (AL - Y) * c) / AL.shape[1]
+            delta = np.subtract(AL, Y, out=out)
+            if c is not None:
+                delta *= c
+            delta /= AL.shape[1]
+            return delta
         self.check_outputs(AL)
         dA = self.gradient(AL, Y) if c is None else self.gradient(AL, Y) * c  # columns are independent
         return activation.backprop(dA, AL, ZL)

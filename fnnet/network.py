@@ -18,6 +18,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite, product, row_sums
+from ._workspace import Buffers
 from ._validation import FLOAT_DTYPES, as_matrix, check_cache, column_factors, check_count, check_params, make_rng, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
@@ -156,23 +157,25 @@ def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str
 
 
 def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation],
-                 keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None
-                 ) -> Tuple[np.ndarray, dict]:
+                 keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None,
+                 work: Optional[Buffers] = None) -> Tuple[np.ndarray, dict]:
     """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
-    ``keep`` the keep probability of each layer (None: no dropout)."""
+    ``keep`` the keep probability of each layer (None: no dropout); ``work``: the arrays to
+    write ``Z`` and ``A`` into (``fnnet.train``'s), else new ones."""
     cache = {"A0": X, "activations": tuple(acts)}
     A, finite = X, True
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
         for layer, g in enumerate(acts, start=1):
-            Z = product(params[f"W{layer}"], A) + params[f"b{layer}"]  # Z = W A + b
+            Z = product(params[f"W{layer}"], A, None if work is None else work.Z[layer])
+            Z += params[f"b{layer}"]                                   # Z = W A + b
             finite = finite and all_finite(Z)  # before g can squash a NaN/inf (tanh(inf) = 1)
-            A = g.apply(Z, layer)                                      # A = g(Z)
+            A = g.apply(Z, layer, None if work is None else work.A[layer])  # A = g(Z)
             dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
             if g.needs_z or dropped:
                 cache[f"Z{layer}"] = Z
             if dropped:
                 D = dropout_mask(A.shape, keep[layer - 1], rng, A.dtype)
-                A = A * D                                              # inverted dropout
+                A *= D                                                 # inverted dropout
                 cache[f"D{layer}"] = D
             cache[f"A{layer}"] = A
         if not (finite and all_finite(A)):
@@ -275,27 +278,30 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
 
 
 def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarray, loss: Loss, *,
-                  l2: float = 0.0, l1: float = 0.0, c: Optional[np.ndarray] = None, wrt_input: bool = False
-                  ) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
+                  l2: float = 0.0, l1: float = 0.0, c: Optional[np.ndarray] = None, wrt_input: bool = False,
+                  work: Optional[Buffers] = None) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
     """:func:`backward` on validated arguments: ``cache`` from :func:`forward_pass` on ``params``,
-    ``c`` the column factors of the sample weights (1, m) or None.
+    ``c`` the column factors of the sample weights (1, m) or None; ``work``: the arrays to
+    write the deltas (and, if it has them, the gradients) into, else new ones.
 
     Returns ``(grads, dX)``; ``dX`` is None unless ``wrt_input``.
     """
     acts = cache["activations"]
     L = len(acts)
     grads = {}
+    out = (lambda key: None) if work is None or work.grads is None else work.grads.get
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found and named by the caller
-        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"), c)  # dZ_L = dJ/dZ_L
+        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"), c,
+                               out=None if work is None else work.dZ)  # dZ_L = dJ/dZ_L
         for layer in range(L, 0, -1):
             A_prev = cache[f"A{layer - 1}"]
             W = params[f"W{layer}"]
-            grads[f"W{layer}"] = product(dZ, A_prev.T)                # dW = dZ A_prev^T
+            grads[f"W{layer}"] = product(dZ, A_prev.T, out(f"W{layer}"))  # dW = dZ A_prev^T
             if l2 or l1:
-                grads[f"W{layer}"] += penalty_gradient(W, l2, l1)     #      + l2 W + l1 sign(W)
-            grads[f"b{layer}"] = row_sums(dZ)                         # db = row sums of dZ
+                grads[f"W{layer}"] += penalty_gradient(W, l2, l1)         #      + l2 W + l1 sign(W)
+            grads[f"b{layer}"] = row_sums(dZ, None if work is None else work.ones, out(f"b{layer}"))  # db = row sums
             if layer > 1 or wrt_input:
-                dA = product(W.T, dZ)                                 # dA_prev = W^T dZ
+                dA = product(W.T, dZ, None if work is None or layer == 1 else work.dA[layer - 1])  # dA_prev = W^T dZ
             if layer > 1:
                 g, D = acts[layer - 2], cache.get(f"D{layer - 1}")
                 if D is not None:

@@ -61,95 +61,166 @@ Params = Dict[str, np.ndarray]
 
 # --- the update rules, one array each ------------------------------------------------------
 #
-# Each takes one parameter array p, its gradient g (same shape, p's dtype) and its state arrays,
-# and returns the new p followed by the new state arrays. None writes to its arguments.
+# Each takes one parameter array p, its gradient g (same shape and dtype) and its state arrays,
+# and updates p and the state arrays IN PLACE, as the papers write the algorithm (``v <- ...``);
+# g is scratch, which a rule may overwrite. The public updates (through ``_lift``) give a rule
+# copies, so they stay pure; ``fnnet.train`` gives it the arrays it owns (``InPlaceUpdate``).
 
 
-def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float) -> Tuple[np.ndarray]:
+def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float) -> None:
     """Gradient descent: ``p <- p - lr * g``.
 
     >>> import numpy as np
-    >>> _sgd(np.array([1.0]), np.array([4.0]), lr=0.25)
-    (array([0.]),)
+    >>> p = np.array([1.0]); _sgd(p, np.array([4.0]), lr=0.25); p
+    array([0.])
     """
-    # written as a sum: NumPy then adds p into the temporary -lr * g instead of making a third array
-    return (-lr * g + p,)
+    g *= lr  # scaled where it lies: no array of p's size is made
+    p -= g
 
 
-def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float,
-              nesterov: bool) -> Tuple[np.ndarray, np.ndarray]:
+def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float, nesterov: bool) -> None:
     """Heavy ball, or Nesterov's accelerated gradient (Sutskever et al. 2013).
 
     ``v <- beta * v - lr * g``, then ``p <- p + v`` (or ``p + beta * v - lr * g``).
 
     >>> import numpy as np
-    >>> _momentum(np.array([1.0]), np.array([1.0]), np.array([2.0]), lr=0.5, beta=0.5, nesterov=False)
+    >>> p, v = np.array([1.0]), np.array([2.0])
+    >>> _momentum(p, np.array([1.0]), v, lr=0.5, beta=0.5, nesterov=False); p, v
     (array([1.5]), array([0.5]))
     """
-    v = beta * v - lr * g
-    p = p + (beta * v - lr * g) if nesterov else p + v
-    return p, v
+    g *= lr
+    v *= beta
+    v -= g
+    if nesterov:
+        p += beta * v - g
+    else:
+        p += v
 
 
-def _rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, *, lr: float, rho: float,
-             eps: float) -> Tuple[np.ndarray, np.ndarray]:
+def _rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, *, lr: float, rho: float, eps: float) -> None:
     """RMSprop (Hinton, Neural Networks for Machine Learning, lecture 6e).
 
     ``s <- rho * s + (1 - rho) * g**2``, then ``p <- p - lr * g / (sqrt(s) + eps)``.
 
     >>> import numpy as np
-    >>> _rmsprop(np.array([1.0]), np.array([2.0]), np.array([0.0]), lr=0.1, rho=0.75, eps=1e-8)[1]
+    >>> s = np.array([0.0]); _rmsprop(np.array([1.0]), np.array([2.0]), s, lr=0.1, rho=0.75, eps=1e-8); s
     array([1.])
     """
-    s = rho * s + (1.0 - rho) * g**2
-    return p - lr * g / (np.sqrt(s) + eps), s
+    s *= rho
+    s += (1.0 - rho) * g**2
+    p -= lr * g / (np.sqrt(s) + eps)
 
 
-def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float,
-             eps: float) -> Tuple[np.ndarray, np.ndarray]:
+def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float, eps: float) -> None:
     """AdaGrad (Duchi, Hazan & Singer 2011), diagonal form.
 
     ``G <- G + g**2``, then ``p <- p - lr * g / (sqrt(G) + eps)``.
 
     >>> import numpy as np
-    >>> _adagrad(np.array([1.0]), np.array([3.0]), np.array([16.0]), lr=0.5, eps=0.0)
+    >>> p, G = np.array([1.0]), np.array([16.0])
+    >>> _adagrad(p, np.array([3.0]), G, lr=0.5, eps=0.0); p, G
     (array([0.7]), array([25.]))
     """
-    G = G + g**2
-    return p - lr * g / (np.sqrt(G) + eps), G
+    G += g**2
+    p -= lr * g / (np.sqrt(G) + eps)
 
 
 def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-          beta2: float, eps: float, t: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+          beta2: float, eps: float, t: int) -> None:
     """Adam (Kingma & Ba 2015, Algorithm 1) at step ``t`` (1 for the first step).
 
     >>> import numpy as np
-    >>> p, m, v = _adam(np.array([1.0]), np.array([2.0]), np.array([0.0]), np.array([0.0]),
-    ...                 lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1)
+    >>> p, m, v = np.array([1.0]), np.array([0.0]), np.array([0.0])
+    >>> _adam(p, np.array([2.0]), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1)
     >>> p, m, v     # first step: m_hat = g, v_hat = g**2, so p moves by lr * sign(g)
     (array([0.9]), array([0.2]), array([0.004]))
     """
-    m = beta1 * m + (1.0 - beta1) * g
-    v = beta2 * v + (1.0 - beta2) * g**2
+    m *= beta1
+    m += (1.0 - beta1) * g         # m <- beta1 m + (1 - beta1) g
+    v *= beta2
+    v += (1.0 - beta2) * g**2      # v <- beta2 v + (1 - beta2) g^2
     # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t) and
     # v_hat = v / (1 - beta2**t) applied as scalars rather than as two more arrays
-    step = lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps)
-    return p - step, m, v
+    p -= lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps)
 
 
 def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-           beta2: float, eps: float, t: int, decay: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+           beta2: float, eps: float, t: int, decay: float) -> None:
     """AdamW (Loshchilov & Hutter 2019, Algorithm 2): Adam's step plus a decay of ``p`` itself.
 
     ``p <- p - lr * (m_hat / (sqrt(v_hat) + eps) + decay * p)``: the decay never enters m or v.
 
     >>> import numpy as np
-    >>> _adamw(np.array([1.0]), np.array([2.0]), np.array([0.0]), np.array([0.0]),
-    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5)[0]
+    >>> p = np.array([1.0])
+    >>> _adamw(p, np.array([2.0]), np.array([0.0]), np.array([0.0]),
+    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5); p
     array([0.85])
     """
-    adam_p, m, v = _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
-    return (adam_p - lr * decay * p if decay else adam_p), m, v
+    shrink = lr * decay * p if decay else None  # of p before the step
+    _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
+    if decay:
+        p -= shrink
+
+
+# --- each optimizer: its rule, state and hyper-parameters, each checked in one place ---------
+
+
+def _momentum_hyper(*, beta, nesterov) -> dict:
+    return {"beta": _check_rate(beta, "beta"), "nesterov": bool(nesterov)}
+
+
+def _rmsprop_hyper(*, rho, eps) -> dict:
+    return {"rho": _check_rate(rho, "rho"), "eps": check_positive(eps, "eps")}
+
+
+def _adagrad_hyper(*, eps) -> dict:
+    return {"eps": check_positive(eps, "eps")}
+
+
+def _adam_hyper(*, beta1, beta2, eps) -> dict:
+    return {"beta1": _check_rate(beta1, "beta1"), "beta2": _check_rate(beta2, "beta2"),
+            "eps": check_positive(eps, "eps")}
+
+
+def _adamw_hyper(*, beta1, beta2, eps, weight_decay) -> dict:
+    return {**_adam_hyper(beta1=beta1, beta2=beta2, eps=eps), "decay": check_nonneg(weight_decay, "weight_decay")}
+
+
+class _Method(NamedTuple):
+    """A built-in optimizer: its one-array ``rule``, the names of its state dicts (``slots``,
+    in the order the rule takes them), the check of its options (``hyper``: keyword options ->
+    the rule's hyper-parameters, lr aside), whether its state counts steps (``t``), and the
+    hyper-parameters that apply to weights only (0.0 for biases)."""
+
+    rule: Callable[..., None]
+    slots: Tuple[str, ...]
+    hyper: Callable[..., dict]
+    counts_steps: bool = False
+    weights_only: Tuple[str, ...] = ()
+
+
+_METHODS: Dict[str, _Method] = {
+    "sgd": _Method(_sgd, (), lambda: {}),
+    "momentum": _Method(_momentum, ("velocity",), _momentum_hyper),
+    "nesterov": _Method(_momentum, ("velocity",), _momentum_hyper),
+    "rmsprop": _Method(_rmsprop, ("mean_square",), _rmsprop_hyper),
+    "adagrad": _Method(_adagrad, ("sum_square",), _adagrad_hyper),
+    "adam": _Method(_adam, ("m", "v"), _adam_hyper, counts_steps=True),
+    "adamw": _Method(_adamw, ("m", "v"), _adamw_hyper, counts_steps=True, weights_only=("decay",)),
+}
+
+
+def _update(optimizer: str, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping,
+            lr: float, **options) -> Tuple[Params, dict]:
+    """The public update of a built-in ``optimizer``: its options checked, its rule lifted."""
+    method = _METHODS[optimizer]
+    lr = check_lr(lr)
+    hyper = method.hyper(**options)
+    if method.counts_steps:
+        hyper["t"] = _step_count(state, optimizer) + 1
+    new_params, slots = _lift(optimizer, method.rule, params, grads, state, method.slots,
+                              weights_only={k: hyper.pop(k) for k in method.weights_only}, lr=lr, **hyper)
+    return new_params, ({**slots, "t": hyper["t"]} if method.counts_steps else slots)
 
 
 # --- the lift: one rule over the params dict, the structure and numerics checked once -------
@@ -163,7 +234,7 @@ def _is_weight(key: str) -> bool:
 def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
           state: Mapping, slots: Tuple[str, ...] = (), *,
           weights_only: Mapping[str, float] = None, **hyper) -> Tuple[Params, Dict[str, Params]]:
-    """Apply the one-array ``rule`` to every key of ``params``, after checking everything.
+    """Apply the one-array ``rule`` to copies of every key of ``params``, after checking everything.
 
     Parameters
     ----------
@@ -171,7 +242,8 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
         Its name, for messages (``"adam"``); ``init_{optimizer}`` (or the one in ``_INIT_OF``)
         made the state.
     rule : callable
-        ``rule(p, g, *slot_arrays, **hyper) -> (new_p, *new_slot_arrays)`` on one array.
+        ``rule(p, g, *slot_arrays, **hyper)``, which updates ``p`` and the slot arrays in place
+        (and may overwrite ``g``): it is given new copies, which are returned.
     params : dict of ndarray
         Float arrays of any shapes: ``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` is ``(n_l, 1)``.
     grads : dict of ndarray
@@ -214,17 +286,65 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
             dtype = p.dtype
+            arrays = (p.copy(), *[old[key].astype(dtype) for old in olds])  # the new arrays
             try:
-                results[key] = rule(p, grads[key].astype(dtype, copy=False),
-                                    *[old[key].astype(dtype, copy=False) for old in olds], **hyper_of[key])
+                rule(arrays[0], grads[key].astype(dtype), *arrays[1:], **hyper_of[key])
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
+            results[key] = arrays
     # finite in, finite out (or the errstate raised): a NaN/inf in a result came in
     if not all_finite(*(a for arrays in results.values() for a in arrays)):
         key = next(key for key, arrays in results.items() if not all_finite(*arrays))
         raise _numeric_error(optimizer, key, params, grads, state, slots, "a NaN or inf result")
     new_params = {key: arrays[0] for key, arrays in results.items()}
     return new_params, {slot: {key: arrays[i] for key, arrays in results.items()} for i, slot in enumerate(slots, 1)}
+
+
+class InPlaceUpdate:
+    """A built-in optimizer's step on arrays that :func:`fnnet.train` owns, written over them.
+
+    The same rule as the public update (``adam_update`` ...), its options checked once, here;
+    each call updates ``params`` and the state's arrays in place and uses ``grads`` as
+    scratch. Nothing is checked per call: the caller checks the new params are finite.
+
+    Parameters
+    ----------
+    optimizer : str
+        A name in :data:`OPTIMIZERS`.
+    options : dict
+        Every keyword option of its update but ``lr`` (defaults filled in).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> step = InPlaceUpdate("momentum", {"beta": 0.5, "nesterov": False})
+    >>> params, state = {"W1": np.ones((1, 2))}, {"velocity": {"W1": np.zeros((1, 2))}}
+    >>> state = step(params, {"W1": np.ones((1, 2))}, state, lr=0.5)
+    >>> params["W1"], state["velocity"]["W1"]
+    (array([[0.5, 0.5]]), array([[-0.5, -0.5]]))
+    """
+
+    def __init__(self, optimizer: str, options: Mapping) -> None:
+        self.optimizer, self.method = optimizer, _METHODS[optimizer]
+        self.hyper = self.method.hyper(**options)
+        self.weights_only = {k: self.hyper.pop(k) for k in self.method.weights_only}
+
+    def __call__(self, params: Params, grads: Params, state: dict, lr: float) -> dict:
+        """One step with learning rate ``lr`` (checked by the caller); returns the state
+        (its arrays updated in place, its step count ``t`` one larger)."""
+        hyper = dict(self.hyper, lr=lr)
+        if self.method.counts_steps:
+            state = dict(state, t=state["t"] + 1)
+            hyper["t"] = state["t"]
+        hyper_of = _hyper_of_keys(params, hyper, self.weights_only)
+        slots = [state[slot] for slot in self.method.slots]
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            for key, p in params.items():
+                try:
+                    self.method.rule(p, grads[key], *[slot[key] for slot in slots], **hyper_of[key])
+                except FloatingPointError as err:
+                    raise ValueError(f"{self.optimizer}: the update of {key!r} overflows {p.dtype} ({err})") from None
+        return state
 
 
 def _hyper_of_keys(params: Mapping, hyper: Dict[str, float], weights_only) -> Dict[str, Dict[str, float]]:
@@ -397,9 +517,7 @@ def sgd_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     >>> fnnet.sgd_update(params, grads, {}, lr=0.5)
     ({'W1': array([[1.5]]), 'b1': array([[1.5]])}, {})
     """
-    lr = check_lr(lr)
-    new_params, _ = _lift("sgd", _sgd, params, grads, state, lr=lr)
-    return new_params, {}
+    return _update("sgd", params, grads, state, lr)
 
 
 def init_momentum(params: Mapping[str, np.ndarray]) -> dict:
@@ -466,10 +584,8 @@ def momentum_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.nda
     >>> fnnet.momentum_update(params, grads, state, lr=0.5, beta=0.5)
     ({'W1': array([[1.5]])}, {'velocity': {'W1': array([[0.5]])}})
     """
-    lr = check_lr(lr)
-    beta = _check_rate(beta, "beta")
-    return _lift("nesterov" if nesterov else "momentum", _momentum, params, grads, state, ("velocity",),
-                 lr=lr, beta=beta, nesterov=bool(nesterov))
+    return _update("nesterov" if nesterov else "momentum", params, grads, state, lr,
+                   beta=beta, nesterov=nesterov)
 
 
 def init_rmsprop(params: Mapping[str, np.ndarray]) -> dict:
@@ -538,10 +654,7 @@ def rmsprop_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
     >>> np.round(new["W1"], 6)              # 1 - 0.1 * 2 / sqrt(1)
     array([[0.8]])
     """
-    lr = check_lr(lr)
-    rho = _check_rate(rho, "rho")
-    eps = check_positive(eps, "eps")
-    return _lift("rmsprop", _rmsprop, params, grads, state, ("mean_square",), lr=lr, rho=rho, eps=eps)
+    return _update("rmsprop", params, grads, state, lr, rho=rho, eps=eps)
 
 
 def init_adagrad(params: Mapping[str, np.ndarray], initial_accumulator: float = 0.0) -> dict:
@@ -610,9 +723,7 @@ def adagrad_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndar
     >>> state["sum_square"]["W1"], np.round(new["W1"], 6)     # 16 + 9; 1 - 0.5 * 3 / 5
     (array([[25.]]), array([[0.7]]))
     """
-    lr = check_lr(lr)
-    eps = check_positive(eps, "eps")
-    return _lift("adagrad", _adagrad, params, grads, state, ("sum_square",), lr=lr, eps=eps)
+    return _update("adagrad", params, grads, state, lr, eps=eps)
 
 
 def init_adam(params: Mapping[str, np.ndarray]) -> dict:
@@ -686,14 +797,7 @@ def adam_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray
     >>> np.round(new["W1"], 6), state["t"]      # the first step moves by about lr * sign(g)
     (array([[0.9, 1.1]]), 1)
     """
-    lr = check_lr(lr)
-    beta1 = _check_rate(beta1, "beta1")
-    beta2 = _check_rate(beta2, "beta2")
-    eps = check_positive(eps, "eps")
-    t = _step_count(state, "adam") + 1
-    new_params, moments = _lift("adam", _adam, params, grads, state, ("m", "v"),
-                                lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
-    return new_params, {**moments, "t": t}
+    return _update("adam", params, grads, state, lr, beta1=beta1, beta2=beta2, eps=eps)
 
 
 def adamw_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping, *,
@@ -745,16 +849,8 @@ def adamw_update(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarra
     >>> {k: np.round(p, 6) for k, p in new.items()}   # W1: 1 - 0.1 * (1 + 0.5 * 1); b1: 1 - 0.1
     {'W1': array([[0.85]]), 'b1': array([[0.9]])}
     """
-    lr = check_lr(lr)
-    beta1 = _check_rate(beta1, "beta1")
-    beta2 = _check_rate(beta2, "beta2")
-    eps = check_positive(eps, "eps")
-    weight_decay = check_nonneg(weight_decay, "weight_decay")
-    t = _step_count(state, "adamw") + 1
-    new_params, moments = _lift("adamw", _adamw, params, grads, state, ("m", "v"),
-                                weights_only={"decay": weight_decay},
-                                lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
-    return new_params, {**moments, "t": t}
+    return _update("adamw", params, grads, state, lr, beta1=beta1, beta2=beta2, eps=eps,
+                   weight_decay=weight_decay)
 
 
 # --- gradient clipping ---------------------------------------------------------------------

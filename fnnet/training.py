@@ -12,7 +12,12 @@ The loop :func:`train` runs, written with the public functions::
 
 ``train`` validates everything once, before the first epoch, then runs per batch the same
 unchecked ``forward_pass``/``backward_pass`` that ``forward`` and ``backward`` run after their
-checks. Around the loop it keeps the history, checkpoints, progress, Ctrl-C and divergence.
+checks, on a workspace it allocates once (``fnnet._workspace``): activations, deltas and
+gradients are written over the same arrays batch after batch. With a built-in optimizer the
+params and the optimizer state are train's own copies too, updated in place by the same rule
+the public update runs (``fnnet.optim.InPlaceUpdate``); a user's ``(init, update)`` pair gets
+new gradient arrays every batch and returns new params, as it would in the loop above. Around
+the loop it keeps the history, checkpoints, progress, Ctrl-C and divergence.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .metrics import labels_of
 from .network import backward_pass, forward_pass
-from .optim import OPTIMIZERS, Optimizer, get_optimizer
+from ._workspace import Grouped, Workspace
+from .optim import OPTIMIZERS, InPlaceUpdate, Optimizer, get_optimizer
 from .regularization import check_penalty, keep_probs, penalty
 
 __all__ = ["train", "batches", "TrainingDiverged"]
@@ -257,6 +263,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
+    work = Workspace(state.params, run.acts, run.keep, min(run.batch_size, run.X.shape[1]), state.grads)
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
@@ -264,29 +271,52 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
             shuffled = _batches_of_rows(run.batch_size, state.rng, *run.rows, into=run.shuffled)
             for batch, (Xb, Yb, wb, labels) in enumerate(shuffled, start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
-                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng)
+                buffers = work.at(Xb.shape[1])
+                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng, buffers)
                 J, J_data = run.cost(AL, Yb, state.params, c)
-                grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c)
+                correct += run.correct(AL, labels)
+                grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c, work=buffers)
                 state.step(run, grads, lr, epoch, batch, J)
                 cost, data_cost = cost + J * weight, data_cost + J_data * weight
-                correct += run.correct(AL, labels)
             run.record_epoch(state, epoch, lr, cost, data_cost, correct)
-            progress.update(1, _metrics_text(state.history))
+            progress.update(1, lambda: _metrics_text(state.history))
             if run.stopped(state, epoch):
                 break
     except KeyboardInterrupt:
+        state.settle()
         run.interrupted(state)
     finally:
         progress.close()
-    return state.params, state.history
+    return state.final(), state.history
 
 
 class _State:
-    """What a run has made so far, updated after every step, so Ctrl-C loses none of it."""
+    """What a run has made so far, updated after every step, so Ctrl-C loses none of it.
+
+    This one runs a user's update: new params every step, new gradient arrays every batch
+    (``grads`` is None: the update may keep the ones it is given).
+    """
+
+    grads: Optional[Params] = None
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator) -> None:
         self.params, self.opt_state, self.history, self.epoch, self.rng = params, opt_state, history, epoch, rng
+
+    def snapshot(self) -> Params:
+        """The current params, as arrays nothing in the run writes to."""
+        return dict(self.params)
+
+    def final(self) -> Params:
+        """The params :func:`train` returns."""
+        return dict(self.params)
+
+    def replace(self, params: Mapping[str, np.ndarray]) -> None:
+        """Continue from (end with) ``params`` instead (a callback's :class:`Stop`)."""
+        self.params = dict(params)
+
+    def settle(self) -> None:
+        """After Ctrl-C: make ``params`` those of the last completed step."""
 
     def step(self, run: "_Run", grads: Params, lr: float, epoch: int, batch: int, J: float) -> None:
         """One optimizer step, unless the cost or the new params are no longer finite."""
@@ -300,6 +330,57 @@ class _State:
         if not (run.update_checks_results or all_finite(*params.values())):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
         self.params, self.opt_state = params, opt_state
+
+
+class _OwnedState(_State):
+    """A run of a built-in optimizer: params, gradients and optimizer state are arrays train
+    made (:class:`fnnet._workspace.Grouped`), and each step updates them in place.
+
+    The params are copied aside before each update, so that a failed step (and Ctrl-C in the
+    middle of one) leaves the params of the last completed step.
+    """
+
+    def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
+                 rng: np.random.Generator, update: InPlaceUpdate) -> None:
+        self.store, self.previous, self.grad_store = Grouped(params, params), Grouped(params), Grouped(params)
+        slots = {slot: Grouped(params, opt_state[slot]) for slot in update.method.slots}
+        steps = {"t": opt_state["t"]} if update.method.counts_steps else {}
+        super().__init__(self.store.views, {**{k: g.views for k, g in slots.items()}, **steps}, history, epoch, rng)
+        self.grads = self.grad_store.views
+        self.update, self.flat_state, self.updating = update, {**{k: g.flat for k, g in slots.items()}, **steps}, False
+
+    def step(self, run: "_Run", grads: Params, lr: float, epoch: int, batch: int, J: float) -> None:
+        """One in-place optimizer step, unless the cost or the new params are no longer finite."""
+        if not math.isfinite(J):
+            raise run.diverged(f"the cost is {J}", self, epoch, batch)
+        self.previous.copy_from(self.store)
+        self.updating = True
+        try:
+            self.flat_state = self.update(self.store.flat, self.grad_store.flat, self.flat_state, lr)
+        except ValueError as err:  # an overflow, named
+            self.settle()
+            raise run.diverged(f"the update failed ({err})", self, epoch, batch) from None
+        if not all_finite(*self.store.flat.values()):
+            self.settle()
+            raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
+        self.updating = False
+        if "t" in self.flat_state:
+            self.opt_state["t"] = self.flat_state["t"]
+
+    def snapshot(self) -> Params:
+        return self.store.copies()
+
+    def final(self) -> Params:
+        return self.store.copies()
+
+    def replace(self, params: Mapping[str, np.ndarray]) -> None:
+        for key, view in self.params.items():
+            view[...] = params[key]
+
+    def settle(self) -> None:
+        if self.updating:
+            self.store.copy_from(self.previous)
+            self.updating = False
 
 
 class _Run:
@@ -322,6 +403,7 @@ class _Run:
         self.update = self.opt.update
         # the built-in updates raise for a NaN/inf result (caught above); a user's is checked here
         self.update_checks_results = any(self.update is opt.update for opt in OPTIMIZERS.values())
+        self.in_place = _in_place_update(self.opt, self.options)
         self.seed, self.rng = seed, make_rng(seed, None)
         if not isinstance(verbose, (int, np.integer)) or isinstance(verbose, bool):
             raise TypeError(f"verbose must be an int (0, 1 or 2), got {type(verbose).__name__}")
@@ -379,12 +461,15 @@ class _Run:
         if self.validate:
             keys += ["val_cost"] + (["val_accuracy"] if self.loss.classifies else [])
         if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
-            state = _load(self.checkpoint, params, self.config, keys)
+            params, opt_state, history, epoch, rng = _load(self.checkpoint, params, self.config, keys)
             if self.verbose > 0:
-                print(f"resumed from epoch {state.epoch} of {os.fspath(self.checkpoint)}", file=sys.stderr, flush=True)
-            return state
-        params = dict(params)
-        return _State(params, self.opt.init(params), {key: [] for key in keys}, 0, self.rng)
+                print(f"resumed from epoch {epoch} of {os.fspath(self.checkpoint)}", file=sys.stderr, flush=True)
+        else:
+            params = dict(params)
+            opt_state, history, epoch, rng = self.opt.init(params), {key: [] for key in keys}, 0, self.rng
+        if self.in_place is None:
+            return _State(params, opt_state, history, epoch, rng)
+        return _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
 
     def progress(self, first: int) -> Progress:
         if self.verbose <= 0:
@@ -448,14 +533,14 @@ class _Run:
     def stopped(self, state: _State, epoch: int) -> bool:
         """Run the callbacks; True when one of them returns a :class:`Stop`."""
         for callback in self.callbacks:
-            stop = callback(epoch, state.params, state.history)
+            stop = callback(epoch, state.snapshot(), state.history)
             if isinstance(stop, Stop):
                 state.history["stopped"] = stop.reason
                 if stop.best_epoch is not None:
                     state.history["best_epoch"] = stop.best_epoch
                 if stop.params is not None:
                     check_like(state.params, stop.params, "the params of the callback's Stop")
-                    state.params = dict(stop.params)
+                    state.replace(stop.params)
                 return True
         return False
 
@@ -464,7 +549,7 @@ class _Run:
             f"training diverged in epoch {epoch}, batch {batch}: {what}. Try a lower learning rate "
             f"(lr={self.lr:g} now, e.g. lr={self.lr / 10:g}); the exception's .params hold the last finite "
             "parameters and .history the completed epochs",
-            state.params, state.history, epoch, batch)
+            state.snapshot(), state.history, epoch, batch)
 
     def interrupted(self, state: _State) -> None:
         state.history["interrupted"] = True
@@ -567,8 +652,20 @@ def _check_update_signature(opt: Optimizer, kwargs: Mapping) -> None:
         ) from None
 
 
-def _load(path, params: Mapping, config: dict, history_keys: List[str]) -> _State:
-    """The state a checkpoint holds, refused unless it was written by a run of ``config``."""
+def _in_place_update(opt: Optimizer, options: Mapping) -> Optional[InPlaceUpdate]:
+    """The in-place form of a built-in optimizer with these options (defaults filled in), or
+    None for a user's update."""
+    name = next((name for name, built_in in OPTIMIZERS.items() if opt.update is built_in.update), None)
+    if name is None:
+        return None
+    bound = inspect.signature(opt.update).bind(None, None, None, lr=1.0, **options)
+    bound.apply_defaults()
+    return InPlaceUpdate(name, {k: v for k, v in list(bound.arguments.items())[3:] if k != "lr"})
+
+
+def _load(path, params: Mapping, config: dict, history_keys: List[str]):
+    """``(params, optimizer state, history, epoch, rng)`` of a checkpoint, refused unless it
+    was written by a run of ``config``."""
     where = f"checkpoint {os.fspath(path)!r}"
     saved, state, meta = _io.load_checkpoint(path)
     for key in ("rng_state", "history", "config"):
@@ -592,4 +689,4 @@ def _load(path, params: Mapping, config: dict, history_keys: List[str]) -> _Stat
     rng = np.random.default_rng()
     rng.bit_generator.state = meta["rng_state"]
     history = {key: list(meta["history"][key]) for key in history_keys}  # not a finished run's "stopped"
-    return _State(dict(saved), state["optimizer"], history, int(state["epoch"]), rng)
+    return dict(saved), state["optimizer"], history, int(state["epoch"]), rng

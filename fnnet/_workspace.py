@@ -1,0 +1,148 @@
+"""The arrays :func:`fnnet.train` works on: allocated once, written over batch after batch.
+
+``forward_pass`` and ``backward_pass`` (``fnnet.network``) make new arrays when called by
+``forward`` and ``backward``; given a :class:`Buffers` they write the same values into it. A
+:class:`Workspace` holds one flat array per buffer, sized for the widest batch, and hands out
+C-ordered views of it for a batch of any width up to that (an epoch's last, shorter batch
+reuses the same memory). :class:`Grouped` stores a dict of arrays shaped like the params as
+views of one flat array per kind (all weights, all biases), so that an optimizer rule runs
+once per kind instead of once per layer.
+
+Examples
+--------
+>>> import fnnet
+>>> params = fnnet.init_params([2, 3, 1], seed=0)
+>>> work = Workspace(params, fnnet.activations.resolve_activations(["relu", "sigmoid"], 2), None, 8)
+>>> buffers = work.at(5)
+>>> [a.shape for a in buffers.A[1:]], buffers.ones.shape
+([(3, 5), (1, 5)], (5, 1))
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .activations import Activation
+
+
+class Buffers:
+    """The arrays of one forward and backward pass over a batch of ``m`` columns.
+
+    Attributes
+    ----------
+    A : list of ndarray
+        ``A[l]`` of shape ``(n_l, m)`` receives layer ``l``'s output (``A[0]`` is None: the batch).
+    Z : list of ndarray
+        ``Z[l]`` of shape ``(n_l, m)`` receives ``Z = W A + b``; it is ``A[l]`` itself when the
+        backward pass needs only the output (the activation is then applied in place).
+    dZ : ndarray, shape (n_L, m)
+        The output delta.
+    dA : list of ndarray
+        ``dA[l]`` of shape ``(n_l, m)`` for ``l = 1..L-1`` receives ``W{l+1}^T dZ{l+1}`` (then
+        ``dZ{l}``, in place); consecutive layers alternate between two arrays.
+    ones : ndarray, shape (m, 1)
+        Ones, for the bias gradient as a matrix-vector product.
+    grads : dict of ndarray or None
+        The arrays the gradients are written into (params' keys and shapes), or None: new ones.
+    """
+
+    def __init__(self, A: List, Z: List, dZ: np.ndarray, dA: List, ones: np.ndarray,
+                 grads: Optional[Dict[str, np.ndarray]]) -> None:
+        self.A, self.Z, self.dZ, self.dA, self.ones, self.grads = A, Z, dZ, dA, ones, grads
+
+
+class Workspace:
+    """Flat storage for the :class:`Buffers` of batches up to ``width`` columns wide.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+        Validated params: ``W{l}`` of shape ``(n_l, n_{l-1})``, ``b{l}`` of shape ``(n_l, 1)``.
+    acts : sequence of Activation, length L
+    keep : sequence of float or None
+        The keep probability of each layer (None: no dropout); a dropped-out layer keeps ``Z``.
+    width : int
+        The widest batch (the batch size).
+    grads : dict of ndarray, optional
+        Where the gradients go (e.g. :class:`Grouped` views); None: new arrays every pass.
+    """
+
+    def __init__(self, params: Mapping[str, np.ndarray], acts: Sequence[Activation],
+                 keep: Optional[Sequence[float]], width: int, grads: Optional[Dict[str, np.ndarray]] = None) -> None:
+        L, dtype = len(acts), params["W1"].dtype
+        self.sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
+        self.dtype, self.width, self.grads = dtype, width, grads
+        self.A = [None] + [np.empty(n * width, dtype) for n in self.sizes[1:]]
+        # Z is kept beside A only where the backward pass needs it (custom activations, dropout)
+        self.Z = [None] + [np.empty(n * width, dtype) if act.needs_z or (keep is not None and keep[l] < 1.0) else None
+                           for l, (n, act) in enumerate(zip(self.sizes[1:], acts))]
+        most = max(self.sizes[1:])
+        self.deltas = (np.empty(most * width, dtype), np.empty(most * width, dtype))
+        self.ones = np.ones(width, dtype)
+        self._at: Dict[int, Buffers] = {}
+
+    def at(self, m: int) -> Buffers:
+        """The buffers for a batch of ``m <= width`` columns (views of the same memory)."""
+        if m not in self._at:
+            def view(flat: np.ndarray, n: int) -> np.ndarray:
+                return flat[:n * m].reshape(n, m)
+
+            L = len(self.sizes) - 1
+            A = [None] + [view(self.A[l], n) for l, n in enumerate(self.sizes[1:], start=1)]
+            Z = [None] + [A[l] if self.Z[l] is None else view(self.Z[l], self.sizes[l]) for l in range(1, L + 1)]
+            dA = [None] + [view(self.deltas[l % 2], self.sizes[l]) for l in range(1, L)]
+            self._at[m] = Buffers(A, Z, view(self.deltas[L % 2], self.sizes[L]), dA,
+                                  self.ones[:m].reshape(m, 1), self.grads)
+        return self._at[m]
+
+
+class Grouped:
+    """Arrays shaped like ``like``, stored as one flat array per kind of key.
+
+    Parameters
+    ----------
+    like : dict of ndarray
+        The params: ``W{l}`` of shape ``(n_l, n_{l-1})``, ``b{l}`` of shape ``(n_l, 1)``.
+    values : dict of ndarray, optional
+        Copied in (cast to ``like``'s dtype); default zeros.
+
+    Attributes
+    ----------
+    views : dict of ndarray
+        ``like``'s keys, in order, each a C-ordered view of the flat array of its kind.
+    flat : dict of ndarray
+        ``{"W": all weights, "b": all biases}``: the flat arrays, 1-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = Grouped({"W1": np.ones((2, 2)), "b1": np.ones((2, 1))}, {"W1": np.eye(2), "b1": np.zeros((2, 1))})
+    >>> g.flat["W"], g.views["b1"].shape
+    (array([1., 0., 0., 1.]), (2, 1))
+    """
+
+    def __init__(self, like: Mapping[str, np.ndarray], values: Optional[Mapping[str, np.ndarray]] = None) -> None:
+        kinds: Dict[str, int] = {}
+        for key, p in like.items():
+            kinds[key[0]] = kinds.get(key[0], 0) + p.size
+        dtype = next(iter(like.values())).dtype
+        self.flat = {kind: np.zeros(size, dtype) for kind, size in kinds.items()}
+        self.views: Dict[str, np.ndarray] = {}
+        offset = dict.fromkeys(kinds, 0)
+        for key, p in like.items():
+            start = offset[key[0]]
+            offset[key[0]] = start + p.size
+            self.views[key] = self.flat[key[0]][start:start + p.size].reshape(p.shape)
+            if values is not None:
+                self.views[key][...] = values[key]
+
+    def copy_from(self, other: "Grouped") -> None:
+        """Overwrite every array with ``other``'s (of the same layout)."""
+        for kind, flat in self.flat.items():
+            np.copyto(flat, other.flat[kind])
+
+    def copies(self) -> Dict[str, np.ndarray]:
+        """New arrays, one per key (nothing shared with this storage)."""
+        return {key: view.copy() for key, view in self.views.items()}
