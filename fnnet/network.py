@@ -158,17 +158,19 @@ def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str
 
 def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation],
                  keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None,
-                 work: Optional[Buffers] = None) -> Tuple[np.ndarray, dict]:
+                 work: Optional[Buffers] = None, checked: bool = True) -> Tuple[np.ndarray, dict]:
     """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
     ``keep`` the keep probability of each layer (None: no dropout); ``work``: the arrays to
-    write ``Z`` and ``A`` into (``fnnet.train``'s), else new ones."""
+    write ``Z`` and ``A`` into (``fnnet.train``'s), else new ones. ``checked=False``: no
+    ValueError for a layer that overflows (``fnnet.train`` finds a NaN/inf in the cost and
+    the params instead, and stops with a ``TrainingDiverged`` that keeps its work)."""
     cache = {"A0": X, "activations": tuple(acts)}
     A, finite = X, True
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
         for layer, g in enumerate(acts, start=1):
             Z = product(params[f"W{layer}"], A, None if work is None else work.Z[layer])
             Z += params[f"b{layer}"]                                   # Z = W A + b
-            finite = finite and all_finite(Z)  # before g can squash a NaN/inf (tanh(inf) = 1)
+            finite = finite and (not checked or all_finite(Z))  # before g can squash a NaN/inf (tanh(inf) = 1)
             A = g.apply(Z, layer, None if work is None else work.A[layer])  # A = g(Z)
             dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
             if g.needs_z or dropped:
@@ -178,7 +180,7 @@ def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence
                 A *= D                                                 # inverted dropout
                 cache[f"D{layer}"] = D
             cache[f"A{layer}"] = A
-        if not (finite and all_finite(A)):
+        if checked and not (finite and all_finite(A)):
             _explain_nonfinite(params, cache)
     return A, cache
 

@@ -268,11 +268,10 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
             cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
-            shuffled = _batches_of_rows(run.batch_size, state.rng, *run.rows, into=run.shuffled)
-            for batch, (Xb, Yb, wb, labels) in enumerate(shuffled, start=1):
+            for batch, (Xb, Yb, wb, labels) in enumerate(run.batches(state.rng), start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 buffers = work.at(Xb.shape[1])
-                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng, buffers)
+                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng, buffers, checked=False)
                 J, J_data = run.cost(AL, Yb, state.params, c)
                 correct += run.correct(AL, labels)
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c, work=buffers)
@@ -421,7 +420,9 @@ class _Run:
         self.wT = None if self.weights is None else self.weights.reshape(-1, 1)
         self.labelsT = labels_of(self.Y).reshape(-1, 1) if self.loss.classifies else None  # made once
         self.rows = (self.XT, self.YT, self.wT, self.labelsT)
-        self.shuffled = [None if a is None else np.empty_like(a) for a in self.rows]  # reused every epoch
+        # shuffled into the same arrays every epoch (a fresh copy of a large data set costs page faults)
+        self.shuffles = self.batch_size < self.X.shape[1] or min(self.keep) < 1.0
+        self.shuffled = [None if a is None or not self.shuffles else np.empty_like(a) for a in self.rows]
         if (X_val is None) != (Y_val is None):
             raise ValueError("give both X_val and Y_val, or neither")
         self.validate = X_val is not None
@@ -480,6 +481,14 @@ class _Run:
                         every=0.0 if self.verbose >= 2 else LINE_SECONDS, each=self.log_every, first=first,
                         bar=self.verbose == 1)
 
+    def batches(self, rng: np.random.Generator):
+        """The epoch's batches ``(Xb, Yb, wb, labels)``: shuffled mini-batches; or, for one
+        batch and no dropout, the data in its order (a permutation would change only the
+        rounding of the sums over the examples, and cost a copy of the data every epoch)."""
+        if self.shuffles:
+            return _batches_of_rows(self.batch_size, rng, *self.rows, into=self.shuffled)
+        return [tuple(None if a is None else a.T for a in self.rows)]
+
     def correct(self, AL: np.ndarray, labels: Optional[np.ndarray]) -> int:
         """How many of the batch's examples (their ``labels``, (1, b)) are classified right
         (0 for a regression loss)."""
@@ -519,7 +528,7 @@ class _Run:
             state.history["accuracy"].append(correct / self.X.shape[1])
         if self.validate:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                AL, _ = forward_pass(state.params, self.X_val, self.acts)
+                AL, _ = forward_pass(state.params, self.X_val, self.acts, checked=False)
                 state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
             if self.loss.classifies:
                 right = np.count_nonzero(labels_of(AL) == labels_of(self.Y_val))

@@ -65,10 +65,10 @@ class _Recorder:
         self.batches, self.contiguous = [], []
         real = train_module.forward_pass
 
-        def forward(params, X, activations, *args):
+        def forward(params, X, activations, *args, **kwargs):
             self.contiguous.append(X.flags.f_contiguous)
             self.batches.append(X.copy())  # train reuses its epoch buffer
-            return real(params, X, activations, *args)
+            return real(params, X, activations, *args, **kwargs)
 
         monkeypatch.setattr(train_module, "forward_pass", forward)
 
