@@ -487,7 +487,7 @@ class _Run:
         rounding of the sums over the examples, and cost a copy of the data every epoch)."""
         if self.shuffles:
             return _batches_of_rows(self.batch_size, rng, *self.rows, into=self.shuffled)
-        return [tuple(None if a is None else a.T for a in self.rows)]
+        return [(self.X, self.Y, None if self.wT is None else self.wT.T, None if self.labelsT is None else self.labelsT.T)]
 
     def correct(self, AL: np.ndarray, labels: Optional[np.ndarray]) -> int:
         """How many of the batch's examples (their ``labels``, (1, b)) are classified right

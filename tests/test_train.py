@@ -180,7 +180,7 @@ def test_keyboard_interrupt_mid_epoch_returns_last_step(spiral, monkeypatch):
     real = train_module.backward_pass
 
     def backward(params, cache, Y, loss, **kwargs):
-        calls.append(params)
+        calls.append({k: v.copy() for k, v in params.items()})  # train updates its own arrays in place
         if len(calls) == 9:   # in epoch 2 (6 batches per epoch of 90 examples, batch 16)
             raise KeyboardInterrupt
         return real(params, cache, Y, loss, **kwargs)
