@@ -339,11 +339,11 @@ class InPlaceUpdate:
         hyper_of = _hyper_of_keys(params, hyper, self.weights_only)
         slots = [state[slot] for slot in self.method.slots]
         with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-            for key, p in params.items():
-                try:
+            try:
+                for key, p in params.items():
                     self.method.rule(p, grads[key], *[slot[key] for slot in slots], **hyper_of[key])
-                except FloatingPointError as err:
-                    raise ValueError(f"{self.optimizer}: the update of {key!r} overflows {p.dtype} ({err})") from None
+            except FloatingPointError as err:
+                raise ValueError(f"{self.optimizer}: the update of {key!r} overflows {p.dtype} ({err})") from None
         return state
 
 
