@@ -1,11 +1,21 @@
 """The benchmark cases and every contender timed against fnnet's training step and loop.
 
-A case is a network (layer sizes, one activation per layer, a loss) and a batch size ``m``.
-For each case and dtype, :func:`step_callables` returns zero-argument callables, all doing
-the work of ONE training step on the same seeded data:
+A case is a network (layer sizes, one activation per layer, a loss) and a batch size ``m``;
+``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` ``(n_l, 1)``, ``X`` ``(n0, m)`` and ``Y`` ``(n_L, m)``,
+one example a column, seeded, C-ordered, in the row's dtype. For each case and dtype the
+suite times zero-argument callables, all doing the work of training steps on that data:
 
-- ``step``: what a user writes, ``forward`` + ``backward`` (with the cost gradient) + ``sgd_step``;
-  ``forward``, ``backward`` and ``update`` time the three calls alone;
+- ``step`` (:func:`step_callables`): what a user writes, ``forward`` + ``backward`` (with the
+  cost gradient) + ``sgd_step``; ``forward``, ``backward`` and ``update`` time the three calls alone;
+- ``train`` (:func:`train_callable`, issue 13): full-batch ``fnnet.train`` of
+  :meth:`Case.recipe` (plain SGD at :data:`LR`, ``batch_size = m``, seed 0, silent) over ``E``
+  epochs, so a call is ``E`` steps with train's per-epoch work (its shuffle, if any, and history);
+- ``hand_loop`` (:func:`hand_loop_callable`, issue 13): the same ``E`` epochs written by hand
+  with the public functions (``batches``, ``forward``, ``cost``, ``predict_labels``,
+  ``backward``, ``sgd_step``), doing per epoch what train does; :func:`check_hand_loop` shows
+  that it ends with train's params and history;
+- ``inplace`` (``_inplace.InPlaceStep``, issue 13): careful in-place NumPy, one step on buffers
+  allocated once;
 - the floor: the step's ``3L - 1`` matrix products and nothing else (:func:`step_products`),
   each offered in four ways (:func:`product_variants`: ``np.dot`` or ``np.matmul``, ``W A``
   into an ``(n, m)`` array or ``(A^T W^T)^T`` into an ``(m, n)`` one, all with ``out=``); the
@@ -14,12 +24,18 @@ the work of ONE training step on the same seeded data:
 - ``loop``: the per-example backpropagation of the seed notebooks (seed 004, Nielsen's
   ``network.py``): column vectors ``(n, 1)``, one example at a time, sums, then the update;
 - ``torch``: PyTorch CPU eager, same network, same loss scaling, autograd, in-place SGD update;
+- ``jax`` (``_jax.jax_callable``): a ``jax.jit``-compiled step (forward, cost, ``jax.grad``, SGD);
 - ``sklearn``: ``MLPClassifier``/``MLPRegressor.partial_fit`` with one batch of ``m`` where the
   architecture is expressible (its loss and update differ in details: ratios only).
 
+Memory: :func:`memory` (forward + backward, and the step) and :func:`train_memory` (a
+full-batch train run, less the data it holds) against a step's minimum, activations plus
+gradients (:func:`step_bytes`).
+
 A training case (:data:`TRAIN_CASES`) is a whole ``fnnet.train`` run of a fixed number of
-epochs of plain SGD, against a PyTorch eager loop over the same batches from the same init and
-scikit-learn's ``MLPClassifier.fit`` for as many epochs.
+epochs (:meth:`TrainCase.recipe`), against the hand loop of the same recipe, a PyTorch eager
+loop over the same batches from the same init and scikit-learn's ``MLPClassifier.fit`` for as
+many epochs.
 
 Every fnnet contender takes the fnnet module as an argument (``nn``), so that the same case
 can time the current package and a baseline copy of another commit side by side. Only public
@@ -28,6 +44,8 @@ names of fnnet are used. Peers are imported lazily; a missing one is skipped and
 
 from __future__ import annotations
 
+import importlib
+import re
 import tracemalloc
 import warnings
 from dataclasses import dataclass, field
@@ -56,33 +74,65 @@ class Case:
     note: str
     loop: bool = False  # the per-example loop of the seed notebooks (sigmoid networks)
     sklearn: Optional[str] = None  # "classifier" / "regressor" where the architecture fits
-    targets: Dict[str, float] = field(default_factory=dict)
+    targets: Dict[str, float] = field(default_factory=dict)  # issue 5's, on the public-function step
+    train_targets: Dict[str, float] = field(default_factory=dict)  # issue 13's, on full-batch train
+
+    def recipe(self, epochs: int) -> "Recipe":
+        """Full-batch plain SGD at :data:`LR` for ``epochs`` epochs (one step an epoch)."""
+        return Recipe(self.activations, self.loss, epochs, self.m, LR)
 
 
-#: The cases of issue 5, with its targets (applied to both dtypes).
+@dataclass(frozen=True)
+class Recipe:
+    """What a training run does: the network's activations and loss, and the optimizer's schedule."""
+
+    activations: Tuple[str, ...]
+    loss: str
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str = "sgd"
+    seed: int = 0
+
+
+def issue13_targets(train_over_floor: float, peers: Optional[float] = None, **over_train: float) -> Dict[str, float]:
+    """Issue 13's targets of a case: ``train_over_floor`` (at most), memory of a train step at
+    most 1.3x the minimum, train never slower than the hand-written loop, and at least ``peers``
+    for ``torch_over_train`` and ``jax_over_train`` (or each given as ``torch=...``, ``jax=...``)."""
+    targets = {"train_over_floor": train_over_floor, "train_mem_ratio": 1.3, "hand_loop_over_train": 1.0}
+    if peers is not None:
+        over_train = {"torch": peers, "jax": peers, **over_train}
+    targets.update({f"{peer}_over_train": value for peer, value in over_train.items()})
+    return targets
+
+
+#: The cases of issue 5, with its targets (applied to both dtypes), and issue 13's (``train_targets``).
 #: ``step_over_floor``: at most; ``torch_speedup``, ``loop_speedup``: at least; ``mem_ratio``: at most.
 CASES: Dict[str, Case] = {c.name: c for c in [
     Case("tiny", (2, 3, 3, 1), ("sigmoid", "sigmoid", "sigmoid"), "bce", 10, "normal", "seed002",
          "seed 002's network and data", loop=True, sklearn="classifier",
-         targets={"step_over_floor": 6.0, "torch_speedup": 3.0}),
+         targets={"step_over_floor": 6.0, "torch_speedup": 3.0}, train_targets=issue13_targets(5.0, peers=1.0)),
     Case("small", (2, 5, 1), ("relu", "linear"), "mse", 1000, "he", "seed001",
          "seed 001's regression", sklearn="regressor",
-         targets={"step_over_floor": 3.2, "torch_speedup": 3.0}),
+         targets={"step_over_floor": 3.2, "torch_speedup": 3.0}, train_targets=issue13_targets(3.5, peers=1.0)),
     Case("nielsen10", (784, 30, 10), ("sigmoid", "sigmoid"), "mse", 10, "xavier", "mnist_like",
          "Nielsen's MNIST network, mini-batch 10", loop=True,
-         targets={"step_over_floor": 2.0, "torch_speedup": 1.5}),
+         targets={"step_over_floor": 2.0, "torch_speedup": 1.5}, train_targets=issue13_targets(1.8, peers=1.0)),
     Case("nielsen128", (784, 30, 10), ("sigmoid", "sigmoid"), "mse", 128, "xavier", "mnist_like",
          "Nielsen's MNIST network, mini-batch 128", loop=True,
-         targets={"step_over_floor": 1.3, "torch_speedup": 1.2, "loop_speedup": 15.0}),
+         targets={"step_over_floor": 1.3, "torch_speedup": 1.2, "loop_speedup": 15.0},
+         train_targets=issue13_targets(1.3)),
     Case("mid", (784, 256, 256, 10), ("relu", "relu", "softmax"), "cce", 256, "he", "mnist_like",
          "MNIST-sized MLP, softmax output", sklearn="classifier",
-         targets={"step_over_floor": 1.15, "torch_speedup": 1.0, "mem_ratio": 1.3}),
+         targets={"step_over_floor": 1.15, "torch_speedup": 1.0, "mem_ratio": 1.3},
+         train_targets=issue13_targets(1.15, torch=0.95)),
     Case("big", (1024, 1024, 1024, 1024), ("relu", "relu", "relu"), "mse", 512, "he", "gaussian",
          "GEMM-bound: relu in every layer, MSE",
-         targets={"step_over_floor": 1.08, "torch_speedup": 1.0, "mem_ratio": 1.3}),
+         targets={"step_over_floor": 1.08, "torch_speedup": 1.0, "mem_ratio": 1.3},
+         train_targets=issue13_targets(1.05, torch=0.95)),
 ]}
 
-#: Issue 11's bounds on the current step over the baseline's (at most), per case.
+#: Issue 9's bounds (point 11) on the current step over the baseline's (at most), per case.
 STEP_VS_BASELINE = {"tiny": 1.15, "small": 1.15, "nielsen10": 1.15, "mid": 1.0, "big": 1.0}
 
 
@@ -268,20 +318,44 @@ def _rel_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max()) / scale
 
 
-# --- PyTorch CPU eager --------------------------------------------------------------------------
-def torch_available() -> Optional[str]:
+# --- peers: installed or not -------------------------------------------------------------------
+def installed_version(name: str) -> Optional[str]:
+    """The ``__version__`` of the package ``name`` when it imports, else None (a peer to skip)."""
     try:
-        import torch  # noqa: F401
+        return importlib.import_module(name).__version__
     except ImportError:
         return None
-    return torch.__version__
+
+
+def torch_available() -> Optional[str]:
+    return installed_version("torch")
+
+
+def sklearn_available() -> Optional[str]:
+    return installed_version("sklearn")
+
+
+def jax_available() -> Optional[str]:
+    return installed_version("jax")
+
+
+# --- PyTorch CPU eager --------------------------------------------------------------------------
+def torch_libraries() -> str:
+    """Where torch's CPU matrix products come from: its build's BLAS (``torch.__config__.show()``)."""
+    import torch
+
+    config = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=(\w+)", config)
+    lines = [re.sub(r" \(Git Hash \w+\)", "", line.strip(" -")) for line in config.splitlines()
+             if "Math Kernel Library" in line or "OpenBLAS" in line or "MKL-DNN" in line]
+    return f"BLAS_INFO={blas[1] if blas else '?'}" + (f" ({'; '.join(lines)})" if lines else "")
 
 
 def torch_callable(params, X, Y, case: Case, threads: int):
     """A torch training step: same network (row layout, ``F.linear``), same cost, autograd, SGD.
 
-    Returns ``(step, grads)``: ``grads`` are the gradients of one step from the initial params,
-    in fnnet's layout, for a sanity check of the loss scaling.
+    Returns ``(step, grads, info)``: ``grads`` are the gradients of one step from the initial
+    params, in fnnet's layout, for a sanity check of the loss scaling; ``info`` the thread count.
     """
     import torch
     import torch.nn.functional as F
@@ -324,25 +398,17 @@ def torch_callable(params, X, Y, case: Case, threads: int):
     for l in range(1, L + 1):
         grads[f"W{l}"] = ps[2 * l - 2].grad.numpy().copy()
         grads[f"b{l}"] = ps[2 * l - 1].grad.numpy().reshape(-1, 1).copy()
-    return step, grads
+    return step, grads, {"threads": torch.get_num_threads()}
 
 
-def check_torch(params, X, Y, case: Case, torch_grads, nn: ModuleType = fnnet) -> float:
-    """Max relative difference between torch's gradients and those of ``nn``."""
+def check_grads(params, X, Y, case: Case, peer_grads, nn: ModuleType = fnnet) -> float:
+    """Max relative difference between a peer's gradients (fnnet's keys and layout) and those of ``nn``."""
     _, cache = nn.forward(params, X, list(case.activations))
     grads = nn.backward(params, cache, Y, case.loss)
-    return max(_rel_diff(grads[k], torch_grads[k]) for k in grads)
+    return max(_rel_diff(grads[k], peer_grads[k]) for k in grads)
 
 
 # --- scikit-learn -------------------------------------------------------------------------------
-def sklearn_available() -> Optional[str]:
-    try:
-        import sklearn
-    except ImportError:
-        return None
-    return sklearn.__version__
-
-
 def sklearn_callable(params, X, Y, case: Case) -> Callable[[], object]:
     """``partial_fit`` on the batch: plain SGD (no momentum, no L2), one batch of ``m``.
 
@@ -379,6 +445,38 @@ def sklearn_callable(params, X, Y, case: Case) -> Callable[[], object]:
 
 
 # --- memory -------------------------------------------------------------------------------------
+#: The losses whose targets are classes: train (and the hand loop) also count the right labels.
+CLASSIFYING = ("bce", "cce")
+
+
+def step_bytes(params, m: int) -> Dict[str, int]:
+    """Bytes of what one step of ``m`` examples must hold: ``activation_bytes`` (``A1..AL``,
+    ``(n_l, m)`` each; ``A0`` is the caller's input), ``grad_bytes`` (as the params),
+    ``param_bytes``."""
+    L = layer_count(params)
+    itemsize = params["W1"].dtype.itemsize
+    param_bytes = sum(p.nbytes for p in params.values())
+    return {"activation_bytes": sum(params[f"W{l}"].shape[0] for l in range(1, L + 1)) * m * itemsize,
+            "grad_bytes": param_bytes, "param_bytes": param_bytes}
+
+
+def traced_peak(fn: Callable[[], object]) -> int:
+    """Peak bytes tracemalloc traced during ``fn()`` above what was traced when it began."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+        del result
+        return peak
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+
+
 def memory(params, X, Y, case: Case) -> Dict[str, float]:
     """Peak extra bytes (tracemalloc) of forward + backward, and of the full step, vs the minimum.
 
@@ -399,29 +497,43 @@ def memory(params, X, Y, case: Case) -> Dict[str, float]:
         new = fnnet.sgd_step(params, grads, LR)
         return cache, grads, new
 
-    L = layer_count(params)
-    cache, grads = grad_only()  # warm-up outside the trace
-    act_bytes = sum(cache[f"A{l}"].nbytes for l in range(1, L + 1))
-    grad_bytes = sum(g.nbytes for g in grads.values())
-    param_bytes = sum(p.nbytes for p in params.values())
-    del cache, grads
-    out = {"activation_bytes": act_bytes, "grad_bytes": grad_bytes, "param_bytes": param_bytes}
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    try:
-        for label, fn, minimum in (("grad", grad_only, act_bytes + grad_bytes),
-                                   ("step", full, act_bytes + grad_bytes + param_bytes)):
-            tracemalloc.reset_peak()
-            base = tracemalloc.get_traced_memory()[0]
-            result = fn()
-            peak = tracemalloc.get_traced_memory()[1] - base
-            del result
-            out[f"{label}_peak_bytes"] = peak
-            out[f"{label}_min_bytes"] = minimum
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
+    out = step_bytes(params, X.shape[1])
+    grad_only()  # warm-up outside the trace
+    minimum = out["activation_bytes"] + out["grad_bytes"]
+    out.update(grad_peak_bytes=traced_peak(grad_only), grad_min_bytes=minimum,
+               step_peak_bytes=traced_peak(full), step_min_bytes=minimum + out["param_bytes"])
+    return out
+
+
+#: Copies of ``X`` and ``Y`` that :func:`train_memory` assumes ``fnnet.train`` holds.
+TRAIN_DATA_COPIES = 2
+
+
+def train_memory(params, X, Y, case: Case, epochs: int = 3) -> Dict[str, object]:
+    """Peak traced memory of a full-batch ``fnnet.train`` run, less what train holds besides a
+    step, over a step's minimum.
+
+    ``peak_bytes``: tracemalloc's peak during ``fnnet.train`` of ``epochs`` full-batch SGD
+    epochs (:meth:`Case.recipe`) above what was traced before the call (its set-up included).
+    ``held_bytes``: what train keeps that a step does not need, from the shapes. It assumes
+    :data:`TRAIN_DATA_COPIES` copies of ``X`` ``(n0, m)`` and of ``Y`` ``(n_L, m)`` (the rows it
+    shuffles from and the shuffled rows), an int64 label vector ``(m,)`` for a classifying loss
+    and one copy of the params (those it trains). ``min_bytes``: a step's minimum, activations
+    ``A1..AL`` plus gradients (as :func:`memory`). ``ratio``: ``(peak - held) / min``, the
+    suite's ``train_mem_ratio``; None when below 1 (``formula_holds`` False): no step holds less
+    than its minimum, so train then holds less than the assumption subtracts.
+    """
+    run = train_callable(fnnet, params, X, Y, case.recipe(epochs))
+    run()  # warm-up outside the trace
+    m, sizes = X.shape[1], step_bytes(params, X.shape[1])
+    labels = m * np.dtype(np.int64).itemsize if case.loss in CLASSIFYING else 0
+    out = {"peak_bytes": traced_peak(run),
+           "held_bytes": TRAIN_DATA_COPIES * (X.nbytes + Y.nbytes) + labels + sizes["param_bytes"],
+           "min_bytes": sizes["activation_bytes"] + sizes["grad_bytes"],
+           "data_bytes": X.nbytes + Y.nbytes, "label_bytes": labels, "param_bytes": sizes["param_bytes"],
+           "epochs": epochs}
+    ratio = (out["peak_bytes"] - out["held_bytes"]) / out["min_bytes"]
+    out.update(formula_holds=ratio >= 1.0, ratio=ratio if ratio >= 1.0 else None)
     return out
 
 
@@ -434,7 +546,7 @@ def gemm_flops(layer_dims: Sequence[int], m: int) -> int:
 # --- training loops -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainCase:
-    """A whole training run: a network, plain SGD with a constant rate, a number of epochs."""
+    """A whole training run: a network, an optimizer with a constant rate (plain SGD), a number of epochs."""
 
     name: str
     layer_dims: Tuple[int, ...]
@@ -448,20 +560,29 @@ class TrainCase:
     data: str  # "spiral" or "fashion"
     quick_examples: Optional[int]  # --quick trains on the first this many examples
     note: str
+    optimizer: str = "sgd"  # fnnet's name; the torch and scikit-learn loops know only "sgd"
+
+    def recipe(self, epochs: int) -> Recipe:
+        """The case's network, loss, batch size, rate and optimizer for ``epochs`` epochs."""
+        return Recipe(self.activations, self.loss, epochs, self.batch_size, self.lr, self.optimizer)
 
 
 #: ``spiral``: the network, batch size and rate ``python -m fnnet train`` uses by default (its
 #: epilog lists them; a test keeps them in step), with SGD instead of its Adam so that every
-#: contender does the same update. ``fashion``: Fashion-MNIST's shape with the CLI's MNIST network.
+#: contender does the same update. ``fashion``: Fashion-MNIST with the CLI's MNIST network,
+#: 784-256-128-10, batches of 128, 20 epochs (issue 13 point 6).
 TRAIN_CASES: Dict[str, TrainCase] = {c.name: c for c in [
     TrainCase("spiral", (2, 100, 3), ("relu", "softmax"), "cce", 32, 0.01, 300, 30, "float64", "spiral", None,
               "`python -m fnnet train`'s default: spiral 3 x 100, hidden [100] relu, batches of 32, lr 0.01"),
-    TrainCase("fashion", (784, 256, 128, 10), ("relu", "relu", "softmax"), "cce", 128, 0.001, 2, 1, "float32",
+    TrainCase("fashion", (784, 256, 128, 10), ("relu", "relu", "softmax"), "cce", 128, 0.001, 20, 1, "float32",
               "fashion", 4096, "Fashion-MNIST's training set (synthetic of its shape when absent), batches of 128"),
 ]}
 
-#: Issue 11's bounds on the current train over the baseline's (at most): 1.3x faster on the spiral.
+#: Issue 9's bounds (point 11) on the current train over the baseline's (at most): 1.3x faster on the spiral.
 TRAIN_VS_BASELINE = {"spiral": 1.0 / 1.3, "fashion": 1.0}
+
+#: Issue 13's target (point 5) of every training-loop case: train never slower than the hand loop.
+TRAIN_LOOP_TARGETS = {"hand_loop_over_train": 1.0}
 
 
 def train_data(tc: TrainCase, quick: bool, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -490,15 +611,74 @@ def train_params(tc: TrainCase, seed: int = 0) -> Dict[str, np.ndarray]:
     return fnnet.init_params(list(tc.layer_dims), seed=seed, init="he", dtype=np.dtype(tc.dtype))
 
 
-def train_callable(nn: ModuleType, params, X, Y, tc: TrainCase, epochs: int, seed: int = 0):
-    """``nn.train`` with plain SGD for ``epochs`` epochs, silent; returns ``(params, history)``."""
-    acts = list(tc.activations)
+def train_callable(nn: ModuleType, params, X, Y, recipe: Recipe):
+    """``run()``: ``nn.train`` of ``recipe``, silent; returns ``(params, history)``.
+
+    ``params``, ``X`` ``(n0, m)`` and ``Y`` ``(n_L, m)`` are the caller's; train never changes them.
+    """
+    acts, r = list(recipe.activations), recipe
 
     def run():
-        return nn.train(params, X, Y, acts, tc.loss, epochs=epochs, batch_size=tc.batch_size, lr=tc.lr,
-                        optimizer="sgd", seed=seed, verbose=0)
+        return nn.train(params, X, Y, acts, r.loss, epochs=r.epochs, batch_size=r.batch_size, lr=r.lr,
+                        optimizer=r.optimizer, seed=r.seed, verbose=0)
 
     return run
+
+
+def hand_loop_callable(nn: ModuleType, params, X, Y, recipe: Recipe):
+    """``run()``: the training ``nn.train`` does, written by hand with the public functions.
+
+    Per epoch ``for Xb, Yb in nn.batches(X, Y, batch_size, rng)`` (``rng`` seeded as train's),
+    ``forward``, the batch's ``cost`` and, for a classifying loss, its number of right labels
+    (``predict_labels`` of the output and of the targets), ``backward`` and the update
+    (``sgd_step``, or ``get_optimizer(name)``'s ``update`` from its ``init`` state); then the
+    epoch's mean cost (and accuracy) appended to a history, as train records them. ``X``
+    ``(n0, m)``, ``Y`` ``(n_L, m)``. Returns ``(params, history)``, history with ``"cost"``
+    (and ``"accuracy"``).
+    """
+    acts, r, m = list(recipe.activations), recipe, X.shape[1]
+    classifies = r.loss in CLASSIFYING
+    if r.optimizer == "sgd":
+        init = dict
+
+        def update(p, grads, state):
+            return nn.sgd_step(p, grads, r.lr), state
+    else:
+        optimizer = nn.get_optimizer(r.optimizer)
+        init = optimizer.init
+
+        def update(p, grads, state):
+            return optimizer.update(p, grads, state, lr=r.lr)
+
+    def run():
+        rng = np.random.default_rng(r.seed)
+        p, state = dict(params), init(params)
+        history = {"cost": [], "accuracy": []} if classifies else {"cost": []}
+        for _ in range(r.epochs):
+            total = correct = 0.0
+            for Xb, Yb in nn.batches(X, Y, r.batch_size, rng):
+                AL, cache = nn.forward(p, Xb, acts)
+                total += nn.cost(AL, Yb, r.loss) * Xb.shape[1]
+                if classifies:
+                    correct += np.count_nonzero(nn.predict_labels(AL) == nn.predict_labels(Yb))
+                grads = nn.backward(p, cache, Yb, r.loss)
+                p, state = update(p, grads, state)
+            history["cost"].append(total / m)
+            if classifies:
+                history["accuracy"].append(correct / m)
+        return p, history
+
+    return run
+
+
+def check_hand_loop(nn: ModuleType, params, X, Y, recipe: Recipe) -> Dict[str, float]:
+    """The hand loop against ``nn.train`` of the same recipe: max relative differences of the
+    final params (``"params"``) and of the history's costs and accuracies (``"history"``)."""
+    ours, our_history = hand_loop_callable(nn, params, X, Y, recipe)()
+    trained, history = train_callable(nn, params, X, Y, recipe)()
+    curves = {key: np.array(our_history[key]) for key in our_history}
+    return {"params": max_rel_diff(ours, trained),
+            "history": max_rel_diff(curves, {key: np.array(history[key]) for key in curves})}
 
 
 def shuffles(m: int, epochs: int, seed: int = 0) -> List[np.ndarray]:
@@ -517,8 +697,9 @@ def torch_train_callable(params, X, Y, tc: TrainCase, epochs: int, threads: int,
     import torch
     import torch.nn.functional as F
 
-    if tc.loss != "cce" or tc.activations[-1] != "softmax":
-        raise ValueError(f"the torch training loop needs softmax + cce, got {tc.activations[-1]} + {tc.loss}")
+    if tc.loss != "cce" or tc.activations[-1] != "softmax" or tc.optimizer != "sgd":
+        raise ValueError(f"the torch training loop needs softmax + cce and sgd, got {tc.activations[-1]} + "
+                         f"{tc.loss} and {tc.optimizer}")
     torch.set_num_threads(threads)
     L = layer_count(params)
     init = []  # W1, b1, W2, ...: torch's (out, in) weights are fnnet's W; biases flat

@@ -2,23 +2,41 @@
 
 Run::
 
-    python benchmarks/run.py                      # every case, float32 and float64 (a few minutes)
+    python benchmarks/run.py                      # every case, float32 and float64 (many minutes)
     python benchmarks/run.py --quick              # seconds: checks that everything runs
     python benchmarks/run.py --baseline-commit    # also time fnnet of commit 2e599c7 beside the current one
-    python benchmarks/run.py --baseline ../other-checkout --cases mid,big --train spiral
+    python benchmarks/run.py --baseline-commit e9116bf --cases mid,big --train spiral
+    python benchmarks/run.py --baseline ../other-checkout --peers torch,jax --step-epochs 200
     python benchmarks/run.py --cases tiny,nielsen10 --dtype float64 --json out.json --markdown out.md
 
-For every step case and dtype it times, as medians over interleaved rounds after warm-up:
-``step`` (``forward`` + ``backward`` + ``sgd_step``, as a user writes it) and its three parts;
-the ``floor``, the step's ``3L - 1`` matrix products on preallocated arrays, each made the
-fastest of four ways (``np.dot`` or ``np.matmul``, ``W A`` or ``(A^T W^T)^T``), chosen by timing
-them in the same run; the per-example ``loop`` of the seed notebooks; PyTorch CPU eager and
-scikit-learn's ``partial_fit`` when installed; with a baseline, the baseline's step. Every
-training-loop case times ``fnnet.train`` for a fixed number of epochs (and the baseline's)
-against a PyTorch eager loop over the same batches and ``MLPClassifier.fit``. Every contender
-runs in each round, one after another, so machine noise hits them alike; only ratios measured
-in one run are meaningful. Memory: tracemalloc peak of forward + backward over the minimum
-(cache activations + grads). ``benchmarks/`` uses only fnnet's public names.
+For every step case and dtype (network ``W{l}`` ``(n_l, n_{l-1})``, data ``X`` ``(n0, m)``,
+``Y`` ``(n_L, m)``) it times, as medians over interleaved rounds after warm-up, each as time
+per training step:
+
+- ``step`` (``forward`` + ``backward`` + ``sgd_step``, as a user writes it) and its three parts;
+- ``train``: full-batch ``fnnet.train`` over ``--step-epochs`` epochs (default 100) a call,
+  divided by the epochs (its per-epoch shuffle, cost and accuracy history included);
+- ``hand_loop``: the same epochs by hand with the public functions (``batches``, ``forward``,
+  ``cost``, ``predict_labels``, ``backward``, ``sgd_step``), checked to end as train does;
+- ``inplace``: careful in-place NumPy (``benchmarks/_inplace.py``), checked against fnnet's step;
+- the ``floor``, the step's ``3L - 1`` matrix products on preallocated arrays, each made the
+  fastest of four ways (``np.dot`` or ``np.matmul``, ``W A`` or ``(A^T W^T)^T``), chosen by timing
+  them in the same run;
+- the per-example ``loop`` of the seed notebooks; PyTorch CPU eager (``torch``, as many threads
+  as numpy's BLAS), a ``jax.jit`` step (``jax``, float64 enabled) and scikit-learn's
+  ``partial_fit`` when installed (``--peers``); with a baseline, the baseline's step.
+
+Ratios per row (``ratios`` in the JSON): ``step_over_floor``, ``train_over_floor``,
+``inplace_over_floor``; ``hand_loop_over_train``, ``torch_over_train``, ``jax_over_train``
+(> 1: train faster); ``{peer}_speedup`` over the step; ``mem_ratio`` and ``train_mem_ratio``
+(memory over activations + gradients). Each case's targets (issues 5, 9 and 13) are judged
+in the ``Targets`` table.
+
+Every training-loop case times ``fnnet.train`` for a fixed number of epochs (and the
+baseline's) against the hand loop of the same mini-batches and optimizer, a PyTorch eager loop
+over the same batches and ``MLPClassifier.fit``. Every contender runs in each round, one after
+another, so machine noise hits them alike; only ratios measured in one run are meaningful.
+Memory: tracemalloc peaks. ``benchmarks/`` uses only fnnet's public names.
 """
 
 from __future__ import annotations
@@ -47,6 +65,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _cases when run as a script
 import _cases  # noqa: E402
+import _inplace  # noqa: E402
 
 import fnnet  # noqa: E402
 
@@ -54,9 +73,10 @@ DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
 # --- the machine --------------------------------------------------------------------------------
-def _speedups(med: Dict[str, float], own: str, peers) -> Dict[str, float]:
-    """``{peer}_speedup``: each timed peer's median over fnnet's (``own``), > 1 when fnnet is faster."""
-    return {f"{peer}_speedup": med[peer] / med[own] for peer in peers if peer in med}
+def _speedups(med: Dict[str, float], own: str, peers, name: str = "{}_speedup") -> Dict[str, float]:
+    """``name.format(peer)`` (default ``{peer}_speedup``): each timed peer's median over ``own``'s,
+    > 1 when ``own`` is faster."""
+    return {name.format(peer): med[peer] / med[own] for peer in peers if peer in med}
 
 
 def blas_threads() -> Dict[str, object]:
@@ -120,6 +140,28 @@ def machine_header() -> Dict[str, object]:
     }
 
 
+def peer_libraries(peers: Dict[str, Optional[str]], rows: Sequence[Dict] = ()) -> Dict[str, str]:
+    """Where each installed peer's matrix products come from (the issue asks the write-up to say so).
+
+    torch: its build's BLAS (``torch.__config__.show()``). jax: XLA:CPU, its thread pool and,
+    once ``rows`` ran, how many of the compiled steps' dots each library made (from their HLO).
+    """
+    out = {}
+    if peers.get("torch"):
+        out["torch"] = _cases.torch_libraries()
+    if peers.get("jax"):
+        info = jax_peer().describe()
+        dots: Dict[str, int] = {}
+        for r in rows:
+            for library, n in r.get("peer_info", {}).get("jax", {}).get("dots", {}).items():
+                dots[library] = dots.get(library, 0) + n
+        made = (", ".join(f"{library} {n}" for library, n in dots.items()) if dots
+                else "see each step row (peer_info.jax.dots)")
+        out["jax"] = (f"XLA:CPU ({info['backend']}), dots of the compiled steps by library: {made}; "
+                      f"{info['threads']} threads ({info['threads_source']}); XLA_FLAGS={info['XLA_FLAGS']}")
+    return out
+
+
 def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads: int) -> List[str]:
     rt = h["blas_runtime"]
     lines = [
@@ -132,6 +174,7 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
         "BLAS environment: " + (", ".join(f"{k}={v}" for k, v in h["blas_env"].items()) or "(none)"),
         "Peers: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in peers.items())
         + (f"; torch.set_num_threads({threads})" if peers.get("torch") else ""),
+    ] + [f"{peer}'s matrix products: {text}" for peer, text in h.get("peer_libraries", {}).items()] + [
         f"Memory allocator: {h.get('malloc', 'default')}",
         f"Load average at start: {h['loadavg_at_start']}",
     ]
@@ -143,15 +186,17 @@ def format_header(h: Dict[str, object], peers: Dict[str, Optional[str]], threads
 
 
 # --- timing -------------------------------------------------------------------------------------
-def _time_calls(fn: Callable[[], object], n: int) -> float:
-    """Seconds per call over ``n`` back-to-back calls, the garbage collector paused (as timeit)."""
+def _time_calls(fn: Callable[[], object], n: int) -> Tuple[float, float]:
+    """Seconds per call over ``n`` back-to-back calls, the garbage collector paused (as timeit),
+    and the process's CPU seconds over those wall seconds (the cores it kept busy, all threads)."""
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n):
             fn()
-        return (time.perf_counter() - t0) / n
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        return wall / n, cpu / max(wall, 1e-12)
     finally:
         if gc_was:
             gc.enable()
@@ -162,22 +207,31 @@ def calibrate(fn: Callable[[], object], min_time: float) -> int:
     fn()  # warm-up: first-call costs (imports, caches, page faults) stay out of the figures
     n = 1
     while True:
-        per_call = _time_calls(fn, n)
+        per_call = _time_calls(fn, n)[0]
         if per_call * n >= min_time / 4 or n >= 1_000_000:
             return max(1, math.ceil(min_time / max(per_call, 1e-9)))
         n *= 10
 
 
 def interleaved_medians(fns: Dict[str, Callable[[], object]], rounds: int, min_time: float) -> Dict[str, Dict]:
-    """Median seconds per call of every contender, all of them measured in each round."""
+    """Median seconds per call of every contender, all of them measured in each round.
+
+    Each entry: ``median_s``, ``min_s``, ``calls`` (per measurement), ``rounds`` and
+    ``cpu_per_wall``, the median of the process's CPU time over wall time: about the threads
+    kept busy (BLAS threads that spin count; rough for measurements of a few scheduler ticks).
+    """
     counts = {name: calibrate(fn, min_time) for name, fn in fns.items()}
-    samples: Dict[str, List[float]] = {name: [] for name in fns}
+    samples: Dict[str, List[Tuple[float, float]]] = {name: [] for name in fns}
     names = list(fns)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:  # rotate: no contender always first
             samples[name].append(_time_calls(fns[name], counts[name]))
-    return {name: {"median_s": statistics.median(s), "min_s": min(s), "calls": counts[name],
-                   "rounds": len(s)} for name, s in samples.items()}
+    out = {}
+    for name, s in samples.items():
+        seconds = [t for t, _ in s]
+        out[name] = {"median_s": statistics.median(seconds), "min_s": min(seconds), "calls": counts[name],
+                     "rounds": len(s), "cpu_per_wall": statistics.median(c for _, c in s)}
+    return out
 
 
 def tune_malloc() -> str:
@@ -294,21 +348,99 @@ def select_floor(params, X, rounds: int, min_time: float) -> Tuple[Callable[[], 
 
 
 # --- one step row -------------------------------------------------------------------------------
-AT_MOST = ("step_over_floor", "mem_ratio", "step_over_base", "train_over_base")
+#: Ratios whose targets are upper bounds (the others are lower bounds).
+AT_MOST = ("step_over_floor", "mem_ratio", "step_over_base", "train_over_base", "train_over_floor",
+           "inplace_over_floor", "train_mem_ratio")
+#: Largest relative difference to fnnet allowed of a float64 contender that must compute the same.
+AGREE = {"loop_grad": 1e-10, "torch_grad": 1e-8, "jax_grad": 1e-8, "hand_loop_params": 1e-10,
+         "hand_loop_history": 1e-10, "torch_params": 1e-8}
 
 
-def judge(targets: Dict[str, float], ratios: Dict[str, float]) -> Dict[str, Dict]:
-    """Each target against its measured ratio: met or missed, and by how much."""
+def judge(targets: Dict[str, float], ratios: Dict[str, float], issue: str) -> Dict[str, Dict]:
+    """Each target (of issue ``issue``) against its measured ratio: met or missed, and by how much."""
     out = {}
     for key, target in targets.items():
         value = ratios.get(key)
         if value is None:
-            out[key] = {"target": target, "value": None, "met": None}
+            out[key] = {"target": target, "value": None, "met": None, "issue": issue}
             continue
         at_most = key in AT_MOST
         out[key] = {"target": target, "value": value, "met": value <= target if at_most else value >= target,
-                    "kind": "max" if at_most else "min", "off_by": (value / target) if at_most else (target / value)}
+                    "kind": "max" if at_most else "min", "off_by": (value / target) if at_most else (target / value),
+                    "issue": issue}
     return out
+
+
+def agree(checks: Dict[str, float], what: str, value: float, dtype_name: str, name: str) -> None:
+    """Record ``checks[what + "_rel_diff"] = value``; in float64, raise above ``AGREE[what]``.
+
+    The contenders of a row must do the same work as fnnet: ``value`` is the largest relative
+    difference of theirs to fnnet's (gradients, params or history) and ``name`` says whose.
+    """
+    checks[f"{what}_rel_diff"] = value
+    if dtype_name == "float64" and value > AGREE[what]:
+        raise AssertionError(f"{name} differ from fnnet's by {value:.2e} (relative), expected <= {AGREE[what]:g}")
+
+
+def agree_hand_loop(checks: Dict[str, float], params, X, Y, recipe: _cases.Recipe, dtype_name: str,
+                    name: str) -> None:
+    """The hand loop of ``recipe`` (a few epochs) ends with train's params and history (:func:`agree`)."""
+    for what, value in _cases.check_hand_loop(fnnet, params, X, Y, recipe).items():
+        agree(checks, f"hand_loop_{what}", value, dtype_name, f"{name}: the hand loop's {what}")
+
+
+def skip_reason(peer: str, args) -> str:
+    return "not installed" if peer in args.peers else "not requested (--peers)"
+
+
+def jax_peer() -> ModuleType:
+    """``benchmarks/_jax.py``, imported on first use (it imports jax and enables float64 in it)."""
+    import _jax
+
+    return _jax
+
+
+def faster_kernel(floor_info: List[Dict]) -> str:
+    """``"dot"`` or ``"matmul"``: the call that made the step's products faster in the floor's choice
+    (``W A`` orientation, as the in-place step makes them), summed over the products."""
+    return min(("dot", "matmul"), key=lambda name: sum(p["median_s"][name] for p in floor_info))
+
+
+def peer_steps(params, X, Y, case: _cases.Case, dtype_name: str, args, peers, threads: int):
+    """The step of each installed, requested peer (torch, jax), their gradients checked against fnnet's.
+
+    Returns ``(fns, checks, skipped, info)``: the step callables, the relative gradient
+    differences, why a peer is not timed, and what each peer reports (threads, dot libraries).
+    """
+    builders = {"torch": lambda: _cases.torch_callable(params, X, Y, case, threads),
+                "jax": lambda: jax_peer().jax_callable(params, X, Y, case, _cases.LR)}
+    fns, checks, skipped, info = {}, {}, {}, {}
+    for peer, build in builders.items():
+        if not (peer in args.peers and peers.get(peer)):
+            skipped[peer] = skip_reason(peer, args)
+            continue
+        fns[peer], grads, info[peer] = build()
+        agree(checks, f"{peer}_grad", _cases.check_grads(params, X, Y, case, grads), dtype_name,
+              f"{case.name}: {peer}'s gradients (not the same cost?)")
+        if info[peer].get("dtype", dtype_name) != dtype_name:
+            raise AssertionError(f"{case.name}: {peer}'s step returns {info[peer]['dtype']}, not {dtype_name}")
+    return fns, checks, skipped, info
+
+
+def training_step_contenders(params, X, Y, case: _cases.Case, dtype_name: str, epochs: int, kernel: str,
+                             checks: Dict[str, float]) -> Dict[str, Callable[[], object]]:
+    """Issue 13's contenders of a step row, each checked against fnnet once (into ``checks``).
+
+    ``train``: full-batch ``fnnet.train`` of ``epochs`` epochs; ``hand_loop``: the same by hand;
+    ``inplace``: careful in-place NumPy, its products made with ``np.<kernel>``.
+    """
+    recipe = case.recipe(epochs)
+    agree_hand_loop(checks, params, X, Y, case.recipe(2), dtype_name, case.name)
+    checks.update({f"inplace_{k}": v for k, v in _inplace.check_inplace(
+        fnnet, params, X, Y, case.activations, case.loss, _cases.LR, getattr(np, kernel)).items()})
+    return {"train": _cases.train_callable(fnnet, params, X, Y, recipe),
+            "hand_loop": _cases.hand_loop_callable(fnnet, params, X, Y, recipe),
+            "inplace": _inplace.InPlaceStep(params, X, Y, case.activations, case.loss, _cases.LR, getattr(np, kernel))}
 
 
 def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional[str]], threads: int,
@@ -322,36 +454,32 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
     fns.update(_cases.step_callables(fnnet, params, X, Y, case))
     if base is not None:
         fns["base_step"] = _cases.step_callables(base, params, X, Y, case)["step"]
+    steps = {"train": args.step_epochs, "hand_loop": args.step_epochs}  # steps a call
+    kernel = faster_kernel(floor_info)
     checks: Dict[str, float] = {}
+    fns.update(training_step_contenders(params, X, Y, case, dtype_name, args.step_epochs, kernel, checks))
     skipped: Dict[str, str] = {}
     if case.loop:
         fns["loop"] = _cases.loop_callable(params, X, Y, case)
-        checks["loop_grad_rel_diff"] = _cases.check_loop(params, X, Y, case)
-        if dtype_name == "float64" and checks["loop_grad_rel_diff"] > 1e-10:
-            raise AssertionError(f"{case.name}: the per-example loop's gradients differ from fnnet's by "
-                                 f"{checks['loop_grad_rel_diff']:.2e} (relative), expected <= 1e-10")
+        agree(checks, "loop_grad", _cases.check_loop(params, X, Y, case), dtype_name,
+              f"{case.name}: the per-example loop's gradients")
     else:
         skipped["loop"] = "per-example loop only for the sigmoid cases of the seeds (tiny, nielsen)"
-    if "torch" in args.peers and peers.get("torch"):
-        step, torch_grads = _cases.torch_callable(params, X, Y, case, threads)
-        fns["torch"] = step
-        checks["torch_grad_rel_diff"] = _cases.check_torch(params, X, Y, case, torch_grads)
-        if dtype_name == "float64" and checks["torch_grad_rel_diff"] > 1e-8:
-            raise AssertionError(f"{case.name}: torch's gradients differ from fnnet's by "
-                                 f"{checks['torch_grad_rel_diff']:.2e}: not the same cost")
-    else:
-        skipped["torch"] = "not installed" if "torch" in args.peers else "not requested (--peers)"
+    peer_fns, peer_checks, peer_skipped, peer_info = peer_steps(params, X, Y, case, dtype_name, args, peers, threads)
+    fns.update(peer_fns)
+    checks.update(peer_checks)
+    skipped.update(peer_skipped)
     if "sklearn" in args.peers and peers.get("sklearn") and case.sklearn:
         fns["sklearn"] = _cases.sklearn_callable(params, X, Y, case)
     else:
         skipped["sklearn"] = ("architecture not expressible (output layer/loss)" if not case.sklearn
-                              else "not installed" if "sklearn" in args.peers else "not requested (--peers)")
+                              else skip_reason("sklearn", args))
 
     load_before = _loadavg()
     times = interleaved_medians(fns, args.rounds, args.min_time)
     load = [load_before, _loadavg()]
     faults = faults_per_call(fns["step"], min(times["step"]["calls"], 200))
-    med = {k: v["median_s"] for k, v in times.items()}
+    med = {k: v["median_s"] / steps.get(k, 1) for k, v in times.items()}  # seconds per step
     ratios = {
         "step_over_floor": med["step"] / med["floor"],
         "forward_share": med["forward"] / med["step"],
@@ -360,25 +488,33 @@ def run_case(case: _cases.Case, dtype_name: str, args, peers: Dict[str, Optional
         # what picking the fastest variant saves over making every product as np.dot(W, A)
         "floor_choice_gain": (sum(p["median_s"]["dot"] for p in floor_info)
                               / sum(min(p["median_s"].values()) for p in floor_info)),
+        "train_over_floor": med["train"] / med["floor"],
+        "inplace_over_floor": med["inplace"] / med["floor"],
     }
     if "base_step" in med:
         ratios["base_step_over_floor"] = med["base_step"] / med["floor"]
         ratios["step_over_base"] = med["step"] / med["base_step"]
     ratios.update(_speedups(med, "step", ("loop", "torch", "sklearn")))
+    ratios.update(_speedups(med, "train", ("hand_loop", "torch", "jax"), "{}_over_train"))
     mem = _cases.memory(params, X, Y, case)
     ratios["mem_ratio"] = mem["grad_peak_bytes"] / mem["grad_min_bytes"]
     ratios["mem_ratio_step"] = mem["step_peak_bytes"] / mem["step_min_bytes"]
-    targets = dict(case.targets)
+    train_mem = _cases.train_memory(params, X, Y, case)
+    if train_mem["formula_holds"]:
+        ratios["train_mem_ratio"] = train_mem["ratio"]
+    targets = judge(case.targets, ratios, "5")
+    targets.update(judge(case.train_targets, ratios, "13"))
     if base is not None and case.name in _cases.STEP_VS_BASELINE:
-        targets["step_over_base"] = _cases.STEP_VS_BASELINE[case.name]
+        targets.update(judge({"step_over_base": _cases.STEP_VS_BASELINE[case.name]}, ratios, "9"))
     flops = _cases.gemm_flops(case.layer_dims, case.m)
     return {
         "case": case.name, "dtype": dtype_name, "layer_dims": list(case.layer_dims),
         "activations": list(case.activations), "loss": case.loss, "m": case.m, "note": case.note,
         "n_products": len(floor_info), "floor_products": floor_info,
         "gemm_flops": flops, "floor_gflops": flops / med["floor"] / 1e9,
-        "times": times, "ratios": ratios, "memory": mem, "checks": checks, "skipped": skipped,
-        "targets": judge(targets, ratios), "loadavg_1min": load,
+        "times": times, "steps_per_call": steps, "per_step_s": med, "ratios": ratios,
+        "memory": mem, "train_memory": train_mem, "inplace_kernel": kernel, "peer_info": peer_info,
+        "checks": checks, "skipped": skipped, "targets": targets, "loadavg_1min": load,
         "step_page_faults": faults,
     }
 
@@ -390,24 +526,25 @@ def run_train_case(tc: _cases.TrainCase, args, peers: Dict[str, Optional[str]], 
     params = _cases.train_params(tc)
     epochs = tc.quick_epochs if args.quick else tc.epochs
     m = X.shape[1]
-    fns: Dict[str, Callable[[], object]] = {"fnnet": _cases.train_callable(fnnet, params, X, Y, tc, epochs)}
+    recipe = tc.recipe(epochs)
+    fns: Dict[str, Callable[[], object]] = {"fnnet": _cases.train_callable(fnnet, params, X, Y, recipe),
+                                            "hand_loop": _cases.hand_loop_callable(fnnet, params, X, Y, recipe)}
     if base is not None:
-        fns["baseline"] = _cases.train_callable(base, params, X, Y, tc, epochs)
+        fns["baseline"] = _cases.train_callable(base, params, X, Y, recipe)
     checks: Dict[str, float] = {}
+    agree_hand_loop(checks, params, X, Y, tc.recipe(1), tc.dtype, f"train {tc.name}")
     skipped: Dict[str, str] = {}
     if "torch" in args.peers and peers.get("torch"):
         fns["torch"] = _cases.torch_train_callable(params, X, Y, tc, epochs, threads)
         if tc.dtype == "float64":  # same batches, same init, same updates: the same params at the end
-            checks["torch_params_rel_diff"] = _cases.max_rel_diff(fns["torch"](), fns["fnnet"]()[0])
-            if checks["torch_params_rel_diff"] > 1e-8:
-                raise AssertionError(f"train {tc.name}: torch's final params differ from fnnet's by "
-                                     f"{checks['torch_params_rel_diff']:.2e}: not the same batches or updates")
+            agree(checks, "torch_params", _cases.max_rel_diff(fns["torch"](), fns["fnnet"]()[0]), tc.dtype,
+                  f"train {tc.name}: torch's final params (not the same batches or updates?)")
     else:
-        skipped["torch"] = "not installed" if "torch" in args.peers else "not requested (--peers)"
+        skipped["torch"] = skip_reason("torch", args)
     if "sklearn" in args.peers and peers.get("sklearn"):
         fns["sklearn"] = _cases.sklearn_train_callable(X, labels, tc, epochs)
     else:
-        skipped["sklearn"] = "not installed" if "sklearn" in args.peers else "not requested (--peers)"
+        skipped["sklearn"] = skip_reason("sklearn", args)
     load_before = _loadavg()
     times = interleaved_medians(fns, args.train_rounds, args.min_time)
     load = [load_before, _loadavg()]
@@ -417,14 +554,17 @@ def run_train_case(tc: _cases.TrainCase, args, peers: Dict[str, Optional[str]], 
     if "baseline" in med:
         ratios["train_over_base"] = med["fnnet"] / med["baseline"]
     ratios.update(_speedups(med, "fnnet", ("torch", "sklearn")))
-    targets = {"train_over_base": _cases.TRAIN_VS_BASELINE[tc.name]} if base is not None else {}
+    ratios.update(_speedups(med, "fnnet", ("hand_loop",), "{}_over_train"))
+    targets = judge(_cases.TRAIN_LOOP_TARGETS, ratios, "13")
+    if base is not None:
+        targets.update(judge({"train_over_base": _cases.TRAIN_VS_BASELINE[tc.name]}, ratios, "9"))
     return {
         "case": tc.name, "dtype": tc.dtype, "layer_dims": list(tc.layer_dims), "activations": list(tc.activations),
-        "loss": tc.loss, "batch_size": tc.batch_size, "lr": tc.lr, "epochs": epochs, "examples": m,
-        "batches_per_epoch": batches, "data": source, "note": tc.note,
+        "loss": tc.loss, "batch_size": tc.batch_size, "lr": tc.lr, "optimizer": tc.optimizer, "epochs": epochs,
+        "examples": m, "batches_per_epoch": batches, "data": source, "note": tc.note,
         "per_batch_s": med["fnnet"] / (epochs * batches),
         "times": times, "ratios": ratios, "checks": checks, "skipped": skipped,
-        "targets": judge(targets, ratios), "loadavg_1min": load,
+        "targets": targets, "loadavg_1min": load,
     }
 
 
@@ -445,8 +585,11 @@ def _x(value: Optional[float], digits: int = 2) -> str:
 
 COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "base/floor", "now/base",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
-TRAIN_COLUMNS = ("case", "dtype", "examples", "epochs", "batches", "fnnet", "per batch", "baseline", "now/base",
-                 "torch", "sklearn", "vs torch", "vs sklearn")
+TRAINING_STEP_COLUMNS = ("case", "dtype", "train", "hand loop", "step", "inplace", "floor", "torch", "jax",
+                         "train/floor", "step/floor", "inplace/floor", "hand/train", "torch/train", "jax/train",
+                         "train mem")
+TRAIN_COLUMNS = ("case", "dtype", "examples", "epochs", "batches", "fnnet", "per batch", "hand loop", "hand/train",
+                 "baseline", "now/base", "torch", "sklearn", "vs torch", "vs sklearn")
 FLOOR_COLUMNS = ("case", "dtype", "fastest variant per product", "all-dot/floor")
 
 
@@ -464,13 +607,27 @@ def table_rows(rows: List[Dict]) -> List[List[str]]:
     return out
 
 
+def training_step_rows(rows: List[Dict]) -> List[List[str]]:
+    """Issue 13's table: seconds per step of each contender and the ratios to the floor and to train."""
+    out = []
+    for r in rows:
+        per, ra = r["per_step_s"], r["ratios"]
+        out.append([r["case"], r["dtype"]]
+                   + [_t(per.get(name)) for name in ("train", "hand_loop", "step", "inplace", "floor", "torch", "jax")]
+                   + [_x(ra.get(key)) for key in ("train_over_floor", "step_over_floor", "inplace_over_floor",
+                                                  "hand_loop_over_train", "torch_over_train", "jax_over_train",
+                                                  "train_mem_ratio")])
+    return out
+
+
 def train_rows(rows: List[Dict]) -> List[List[str]]:
     out = []
     for r in rows:
         med = {k: v["median_s"] for k, v in r["times"].items()}
         ra = r["ratios"]
         out.append([r["case"], r["dtype"], str(r["examples"]), str(r["epochs"]), str(r["batches_per_epoch"]),
-                    _t(med["fnnet"]), _t(r["per_batch_s"]), _t(med.get("baseline")), _x(ra.get("train_over_base")),
+                    _t(med["fnnet"]), _t(r["per_batch_s"]), _t(med.get("hand_loop")),
+                    _x(ra.get("hand_loop_over_train")), _t(med.get("baseline")), _x(ra.get("train_over_base")),
                     _t(med.get("torch")), _t(med.get("sklearn")), _x(ra.get("torch_speedup")),
                     _x(ra.get("sklearn_speedup"))])
     return out
@@ -495,7 +652,9 @@ def markdown_table(columns: Sequence[str], body: List[List[str]], left: int = 2)
 
 LABELS = {"step_over_floor": "step / floor", "torch_speedup": "vs torch", "loop_speedup": "vs loop",
           "mem_ratio": "memory / minimum", "step_over_base": "step now / baseline",
-          "train_over_base": "train now / baseline"}
+          "train_over_base": "train now / baseline", "train_over_floor": "train / floor",
+          "torch_over_train": "torch / train", "jax_over_train": "jax / train",
+          "train_mem_ratio": "train memory / minimum", "hand_loop_over_train": "hand loop / train"}
 
 
 def target_lines(rows: List[Dict], prefix: str = "") -> List[Dict[str, str]]:
@@ -509,7 +668,7 @@ def target_lines(rows: List[Dict], prefix: str = "") -> List[Dict[str, str]]:
                 verdict = "met"
             else:
                 verdict = f"MISSED by {(t['off_by'] - 1) * 100:.{0 if t['off_by'] >= 1.01 else 1}f}%"
-            out.append({"case": f"{prefix}{r['case']} {r['dtype']}", "what": LABELS[key],
+            out.append({"case": f"{prefix}{r['case']} {r['dtype']}", "issue": t["issue"], "what": LABELS[key],
                         "target": f"{sign} {t['target']:.3g}x",
                         "value": "-" if t["value"] is None else f"{t['value']:.2f}x", "verdict": verdict})
     return out
@@ -527,19 +686,32 @@ def markdown(result: Dict) -> str:
               f">= {s['min_time']} s per measurement, medians; command `{s['command']}`."]
     if result["rows"]:
         lines += ["", "## Step", ""] + markdown_table(COLUMNS, table_rows(result["rows"]))
+        lines += ["", "## Training step (issue 13)", "", TRAINING_STEP_NOTE.format(epochs=s["step_epochs"]), ""]
+        lines += markdown_table(TRAINING_STEP_COLUMNS, training_step_rows(result["rows"]))
     if result["train_rows"]:
         lines += ["", "## Training loop", ""] + markdown_table(TRAIN_COLUMNS, train_rows(result["train_rows"]))
         lines += [""] + [f"- {r['case']}: {r['data']}; {r['layer_dims']} {'/'.join(r['activations'])}, {r['loss']}, "
-                         f"SGD lr {r['lr']:g}" for r in result["train_rows"]]
+                         f"{r['optimizer']} lr {r['lr']:g}" for r in result["train_rows"]]
     if result["rows"]:
         lines += ["", "## Floor: the fastest variant of each product", ""]
         lines += markdown_table(FLOOR_COLUMNS, floor_rows(result["rows"]), left=3)
     targets = all_targets(result)
     if targets:
-        lines += ["", "## Targets", "", "| case | figure | target | measured | verdict |", "|---|---|---:|---:|---|"]
-        lines += [f"| {t['case']} | {t['what']} | {t['target']} | {t['value']} | {t['verdict']} |" for t in targets]
+        lines += ["", "## Targets", "", "| case | issue | figure | target | measured | verdict |",
+                  "|---|---|---|---:|---:|---|"]
+        lines += [f"| {t['case']} | {t['issue']} | {t['what']} | {t['target']} | {t['value']} | {t['verdict']} |"
+                  for t in targets]
     return "\n".join(lines) + "\n"
 
+
+#: What the issue-13 table shows (``epochs``: the train and hand-loop epochs per call).
+TRAINING_STEP_NOTE = ("Seconds per training step, all in the same interleaved rounds: `train` is full-batch "
+                      "`fnnet.train` over {epochs} epochs a call and `hand loop` the same epochs written by hand "
+                      "with `batches`, `forward`, `cost`, `predict_labels`, `backward` and `sgd_step` (both "
+                      "divided by {epochs}: per-epoch shuffle and history included); `inplace` careful in-place "
+                      "NumPy (benchmarks/_inplace.py); `torch` PyTorch eager; `jax` a `jax.jit` step. x/train > 1: "
+                      "train faster. train mem: tracemalloc peak of a train run, less its data copies, over "
+                      "activations + gradients.")
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -569,6 +741,8 @@ def _names(p, text: str, valid: Sequence[str], option: str) -> List[str]:
 
 #: Cases --quick leaves out unless asked for (a big step takes tens of ms, its floor choice seconds).
 QUICK_SKIPS = ("big",)
+#: The peers ``--peers`` knows, each timed only when installed.
+PEERS = ("torch", "jax", "sklearn")
 
 
 def parse_args(argv=None):
@@ -587,8 +761,12 @@ def parse_args(argv=None):
     p.add_argument("--rounds", type=int, help="interleaved rounds per step row (default 7, --quick 3)")
     p.add_argument("--train-rounds", type=int, help="interleaved rounds per training row (default 5, --quick 2)")
     p.add_argument("--min-time", type=float, help="seconds per measurement (default 0.2, --quick 0.002)")
-    p.add_argument("--peers", default="torch,sklearn",
-                   help="comma-separated peers to time when installed: torch, sklearn, or 'none'")
+    p.add_argument("--peers", default=",".join(PEERS),
+                   help=f"comma-separated peers to time when installed: {', '.join(PEERS)}, or 'none' "
+                        "(jax: the step cases only)")
+    p.add_argument("--step-epochs", type=int,
+                   help="epochs per call of the full-batch train and hand-loop rows of every step case "
+                        "(default 100, --quick 5)")
     base = p.add_mutually_exclusive_group()
     base.add_argument("--baseline", metavar="DIR",
                       help="also time the fnnet package in DIR/fnnet (a checkout of another commit), "
@@ -607,15 +785,17 @@ def parse_args(argv=None):
         args.cases = ",".join(c for c in _cases.CASES if not (args.quick and c in QUICK_SKIPS))
     args.case_list = _names(p, args.cases, list(_cases.CASES), "--cases")
     args.train_list = _names(p, args.train, list(_cases.TRAIN_CASES), "--train")
-    args.peers = _names(p, args.peers, ["torch", "sklearn"], "--peers")
+    args.peers = _names(p, args.peers, list(PEERS), "--peers")
     if args.rounds is None:
         args.rounds = 3 if args.quick else 7
     if args.train_rounds is None:
         args.train_rounds = 2 if args.quick else 5
     if args.min_time is None:
         args.min_time = 0.002 if args.quick else 0.2
-    if args.rounds < 1 or args.train_rounds < 1 or args.min_time <= 0:
-        p.error("--rounds and --train-rounds must be >= 1 and --min-time > 0")
+    if args.step_epochs is None:
+        args.step_epochs = 5 if args.quick else 100
+    if args.rounds < 1 or args.train_rounds < 1 or args.step_epochs < 1 or args.min_time <= 0:
+        p.error("--rounds, --train-rounds and --step-epochs must be >= 1 and --min-time > 0")
     return args
 
 
@@ -631,8 +811,9 @@ def main(argv=None) -> Dict:
     header["baseline"] = base_info
     # --quick checks that things run: one torch thread, which a loaded machine cannot stall
     threads = args.torch_threads or (1 if args.quick else int(header["blas_runtime"]["num_threads"]))
-    peers = {"torch": _cases.torch_available() if "torch" in args.peers else None,
-             "sklearn": _cases.sklearn_available() if "sklearn" in args.peers else None}
+    available = {"torch": _cases.torch_available, "jax": _cases.jax_available, "sklearn": _cases.sklearn_available}
+    peers = {name: available[name]() if name in args.peers else None for name in PEERS}
+    header["peer_libraries"] = peer_libraries(peers)
     for line in format_header(header, peers, threads):
         print(line)
     print(f"{args.rounds} interleaved rounds ({args.train_rounds} for training loops), >= {args.min_time:g} s "
@@ -640,6 +821,10 @@ def main(argv=None) -> Dict:
           "x W A/(A^T W^T)^T; 'vs X' = time of X / time of fnnet (> 1: fnnet faster); now/base = current "
           "fnnet / baseline (< 1: current faster); mem = tracemalloc peak of forward+backward / "
           "(cache A1..AL + grads); faults = minor page faults per fnnet step")
+    print(f"Training step (issue 13): per step; train and hand loop run {args.step_epochs} full-batch epochs a "
+          "call (time / epochs); inplace = careful in-place NumPy; X/train = time of X / time of train "
+          "(> 1: train faster); train mem = (tracemalloc peak of a train run - its data copies) / "
+          "(A1..AL + grads)")
     load = header["loadavg_at_start"]
     if load and load[0] > 0.5:
         print(f"WARNING: load average {load[0]:.2f}: other processes compete for the cores. Multi-threaded "
@@ -658,6 +843,9 @@ def main(argv=None) -> Dict:
     if rows:
         print(text_table(COLUMNS, table_rows(rows)))
         print()
+        print(f"Training step (issue 13): seconds per step, train and hand loop over {args.step_epochs} epochs:")
+        print(text_table(TRAINING_STEP_COLUMNS, training_step_rows(rows)))
+        print()
     if trows:
         print("Training loop (fnnet.train against a torch loop over the same batches and MLPClassifier.fit):")
         print(text_table(TRAIN_COLUMNS, train_rows(trows)))
@@ -665,20 +853,25 @@ def main(argv=None) -> Dict:
     if rows:
         print("Floor: the fastest variant of each product (and what it saves over np.dot(W, A) everywhere):")
         print(text_table(FLOOR_COLUMNS, floor_rows(rows)))
+    header["peer_libraries"] = peer_libraries(peers, rows)
+    if "jax" in header["peer_libraries"]:
+        print(f"\njax: {header['peer_libraries']['jax']}")
     result = {
         "header": header, "peers": peers, "torch_threads": threads,
         "settings": {"rounds": args.rounds, "train_rounds": args.train_rounds, "min_time": args.min_time,
                      "quick": args.quick, "dtypes": dtypes, "cases": args.case_list, "train": args.train_list,
-                     "peers": args.peers,
+                     "peers": args.peers, "step_epochs": args.step_epochs,
                      "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)},
         "rows": rows, "train_rows": trows,
     }
     targets = all_targets(result)
     if targets:
         print()
-        print("Targets (issue 5: step / floor, vs torch, vs loop, memory; issue 11: now / baseline):")
+        print("Targets (issue 5: step / floor, vs torch, vs loop, memory; issue 9: now / baseline; "
+              "issue 13: train):")
         for t in targets:
-            print(f"  {t['case']:<20} {t['what']:<20} {t['target']:>9}  {t['value']:>8}  {t['verdict']}")
+            print(f"  {t['case']:<20} issue {t['issue']:<3} {t['what']:<22} {t['target']:>9}  {t['value']:>8}  "
+                  f"{t['verdict']}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))
     if args.markdown:

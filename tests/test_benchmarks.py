@@ -1,5 +1,6 @@
 """The benchmark suite runs, and its output keeps its structure (no timing is asserted)."""
 
+import dataclasses
 import json
 import math
 import re
@@ -13,20 +14,32 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 import _cases  # noqa: E402
+import _inplace  # noqa: E402
 import run  # noqa: E402
 
 import fnnet  # noqa: E402
 
 COLUMNS = ("case", "dtype", "fwd", "bwd", "update", "step", "floor", "step/floor", "base/floor", "now/base",
            "vs loop", "vs torch", "vs sklearn", "mem", "faults")
-TRAIN_COLUMNS = ("case", "dtype", "examples", "epochs", "batches", "fnnet", "per batch", "baseline", "now/base",
-                 "torch", "sklearn", "vs torch", "vs sklearn")
+TRAIN_COLUMNS = ("case", "dtype", "examples", "epochs", "batches", "fnnet", "per batch", "hand loop", "hand/train",
+                 "baseline", "now/base", "torch", "sklearn", "vs torch", "vs sklearn")
+TRAINING_STEP_COLUMNS = ("case", "dtype", "train", "hand loop", "step", "inplace", "floor", "torch", "jax",
+                         "train/floor", "step/floor", "inplace/floor", "hand/train", "torch/train", "jax/train",
+                         "train mem")
+#: Issue 13's contenders and ratios in every step row.
+TRAINING_STEP_TIMES = {"train", "hand_loop", "inplace"}
+TRAINING_STEP_RATIOS = {"train_over_floor", "inplace_over_floor", "hand_loop_over_train"}
 VARIANTS = {"dot", "matmul", "dot^T", "matmul^T"}
 
 
 def _run(*args, timeout=180):
     return subprocess.run([sys.executable, str(BENCH / "run.py"), *args],
                           capture_output=True, text=True, timeout=timeout)
+
+
+def _after(stdout, title):
+    """The text after the line that starts with ``title``."""
+    return stdout[stdout.index(title):].split("\n", 1)[1]
 
 
 def _table(stdout, first_column):
@@ -50,18 +63,25 @@ def quick(tmp_path_factory):
 
 
 def test_quick_run_prints_header_and_tables(quick):
-    stdout, _, _ = quick
+    stdout, result, _ = quick
     assert "BLAS" in stdout and "threads" in stdout and "OPENBLAS_CORETYPE" in stdout
     header, body = _table(stdout, "case")
     assert header == [w for c in COLUMNS for w in c.split()]
     assert [b[:2] for b in body] == [["tiny", "float32"], ["tiny", "float64"], ["small", "float32"], ["small", "float64"]]
     assert all(b[8] == "-" and b[9] == "-" for b in body)  # no baseline asked for
-    train_at = stdout.index("Training loop")
-    header, body = _table(stdout[train_at:].split("\n", 1)[1], "case")
+    header, body = _table(_after(stdout, "Training step (issue 13): seconds per step"), "case")
+    assert header == [w for c in TRAINING_STEP_COLUMNS for w in c.split()]
+    assert [b[:2] for b in body] == [[case, dtype] for case in ("tiny", "small") for dtype in ("float32", "float64")]
+    for b in body:  # train, hand loop, step, inplace, floor and their ratios: always there
+        assert "-" not in b[2:7] + b[9:13], b
+    header, body = _table(_after(stdout, "Training loop"), "case")
     assert header == [w for c in TRAIN_COLUMNS for w in c.split()]
     assert [b[:4] for b in body] == [["spiral", "float64", "300", str(_cases.TRAIN_CASES["spiral"].quick_epochs)],
                                      ["fashion", "float32", "4096", "1"]]
+    assert all(b[7] != "-" and b[8] != "-" for b in body)  # the hand loop and hand/train
     assert "Floor: the fastest variant of each product" in stdout
+    for peer in ("torch", "jax"):  # where their matrix products come from, when they ran
+        assert (f"{peer}'s matrix products: " in stdout) == bool(result["peers"][peer])
 
 
 def test_quick_json_step_rows(quick):
@@ -78,11 +98,12 @@ def test_quick_json_step_rows(quick):
         for p in r["floor_products"]:
             assert set(p["median_s"]) == VARIANTS and p["fastest"] in VARIANTS
             assert p["median_s"][p["fastest"]] == min(p["median_s"].values())
-        assert {"floor", "step", "forward", "backward", "update"} <= set(r["times"])
+        assert {"floor", "step", "forward", "backward", "update"} | TRAINING_STEP_TIMES <= set(r["times"])
         assert "base_step" not in r["times"]
         for name, t in r["times"].items():
             assert math.isfinite(t["median_s"]) and t["median_s"] > 0, name
-        assert {"step_over_floor", "floor_choice_gain", "mem_ratio", "mem_ratio_step"} <= set(r["ratios"])
+        assert {"step_over_floor", "floor_choice_gain", "mem_ratio", "mem_ratio_step"} | TRAINING_STEP_RATIOS <= set(
+            r["ratios"])
         assert not {"step_over_base", "base_step_over_floor"} & set(r["ratios"])
         for name, value in r["ratios"].items():
             assert isinstance(value, float) and math.isfinite(value) and value > 0, (r["case"], name, value)
@@ -90,12 +111,38 @@ def test_quick_json_step_rows(quick):
         assert ("loop_speedup" in r["ratios"]) == (r["case"] == "tiny")
         for peer in ("torch", "sklearn"):
             assert (f"{peer}_speedup" in r["ratios"]) == (peer not in r["skipped"])
-        assert set(r["targets"]) == set(_cases.CASES[r["case"]].targets)
+        for peer in ("torch", "jax"):
+            assert (peer in r["times"]) == (f"{peer}_over_train" in r["ratios"]) == (peer not in r["skipped"])
+            if peer in r["times"]:
+                assert r["checks"][f"{peer}_grad_rel_diff"] < _inplace.TOLERANCE[np.dtype(r["dtype"])]
+        case = _cases.CASES[r["case"]]
+        assert set(r["targets"]) == set(case.targets) | set(case.train_targets)
+        assert {key: t["issue"] for key, t in r["targets"].items()} == {
+            **{key: "5" for key in case.targets}, **{key: "13" for key in case.train_targets}}
         assert r["step_page_faults"] >= 0
+        # train and the hand loop take E steps a call; every ratio is of times per step
+        E = result["settings"]["step_epochs"]
+        assert r["steps_per_call"] == {"train": E, "hand_loop": E}
+        per = r["per_step_s"]
+        assert per["train"] == pytest.approx(r["times"]["train"]["median_s"] / E)
+        assert per["step"] == r["times"]["step"]["median_s"]
+        assert r["ratios"]["train_over_floor"] == pytest.approx(per["train"] / per["floor"])
+        assert r["ratios"]["hand_loop_over_train"] == pytest.approx(per["hand_loop"] / per["train"])
+        assert r["ratios"]["inplace_over_floor"] == pytest.approx(per["inplace"] / per["floor"])
+        tolerance = _inplace.TOLERANCE[np.dtype(r["dtype"])]  # round-off
+        assert max(r["checks"][f"hand_loop_{what}_rel_diff"] for what in ("params", "history")) < tolerance
+        assert r["checks"]["inplace_grad_rel_diff"] < tolerance
+        assert r["inplace_kernel"] in ("dot", "matmul")
+        mem = r["train_memory"]
+        assert mem["formula_holds"] == ("train_mem_ratio" in r["ratios"])  # below 1, the held-data guess is wrong
+        if mem["formula_holds"]:
+            assert r["ratios"]["train_mem_ratio"] == pytest.approx(
+                (mem["peak_bytes"] - mem["held_bytes"]) / mem["min_bytes"])
 
 
 def test_quick_json_train_rows(quick):
     _, result, _ = quick
+    assert result["settings"]["step_epochs"] == 5
     rows = {r["case"]: r for r in result["train_rows"]}
     assert list(rows) == ["spiral", "fashion"]
     spiral, fashion = rows["spiral"], rows["fashion"]
@@ -103,7 +150,11 @@ def test_quick_json_train_rows(quick):
     assert (fashion["examples"], fashion["batches_per_epoch"]) == (4096, 32)
     assert fashion["layer_dims"] == [784, 256, 128, 10] and fashion["batch_size"] == 128
     for r in rows.values():
-        assert "fnnet" in r["times"] and "baseline" not in r["times"] and r["targets"] == {}
+        assert {"fnnet", "hand_loop"} <= set(r["times"]) and "baseline" not in r["times"]
+        assert set(r["targets"]) == {"hand_loop_over_train"} and r["targets"]["hand_loop_over_train"]["issue"] == "13"
+        assert r["ratios"]["hand_loop_over_train"] == pytest.approx(
+            r["times"]["hand_loop"]["median_s"] / r["times"]["fnnet"]["median_s"])
+        assert r["checks"]["hand_loop_params_rel_diff"] < 1e-5 and r["optimizer"] == "sgd"
         assert r["per_batch_s"] * r["epochs"] * r["batches_per_epoch"] == pytest.approx(r["times"]["fnnet"]["median_s"])
         for peer in ("torch", "sklearn"):
             assert (peer in r["times"]) == (f"{peer}_speedup" in r["ratios"]) == (peer not in r["skipped"])
@@ -115,10 +166,16 @@ def test_quick_json_train_rows(quick):
 
 def test_quick_markdown_has_every_table(quick):
     _, _, md = quick
-    for section in ("## Machine", "## Step", "## Training loop", "## Floor: the fastest variant", "## Targets"):
+    for section in ("## Machine", "## Step", "## Training step (issue 13)", "## Training loop",
+                    "## Floor: the fastest variant", "## Targets"):
         assert section in md
     assert "| case | dtype | fwd |" in md and "| case | dtype | examples |" in md
-    assert md.count("\n| tiny |") == 4 and md.count("\n| small |") == 4  # two dtypes: step and floor tables
+    assert "| " + " | ".join(TRAINING_STEP_COLUMNS) + " |" in md
+    assert "| " + " | ".join(TRAIN_COLUMNS) + " |" in md
+    assert "| case | issue | figure | target | measured | verdict |" in md
+    assert "| tiny float64 | 13 | train / floor | <= 5x |" in md and "| tiny float64 | 5 | step / floor |" in md
+    # two dtypes: step, training-step and floor tables
+    assert md.count("\n| tiny | float") == 6 and md.count("\n| small | float") == 6
     assert md.count("\n| spiral |") == 1 and md.count("\n| fashion |") == 1
 
 
@@ -132,29 +189,39 @@ def test_markdown_replaces_only_the_marked_block(tmp_path):
     assert fresh.read_text() == f"{run.START}\nt\n{run.END}\n"
 
 
-def test_quick_runs_without_torch_or_sklearn(tmp_path):
+@pytest.mark.parametrize("peers, reason", [([], "not installed"), (["--peers", "none"], "not requested (--peers)")],
+                         ids=["not-installed", "peers-none"])
+def test_quick_runs_without_torch_jax_or_sklearn(tmp_path, peers, reason):
     # None in sys.modules makes `import torch` raise ImportError, as when it is not installed
-    script = ("import sys, runpy; sys.modules['torch'] = None; sys.modules['sklearn'] = None; "
+    script = ("import sys, runpy; sys.modules['torch'] = sys.modules['jax'] = sys.modules['sklearn'] = None; "
               f"sys.argv = ['run.py', '--quick', '--cases', 'tiny', '--dtype', 'float64', '--train', 'spiral', "
-              f"'--json', {str(tmp_path / 'r.json')!r}]; runpy.run_path({str(BENCH / 'run.py')!r}, run_name='__main__')")
+              f"*{peers!r}, '--json', {str(tmp_path / 'r.json')!r}]; "
+              f"runpy.run_path({str(BENCH / 'run.py')!r}, run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     result = json.loads((tmp_path / "r.json").read_text())
-    assert result["peers"] == {"torch": None, "sklearn": None}
-    assert result["rows"][0]["skipped"]["torch"] == "not installed"
-    assert result["train_rows"][0]["skipped"] == {"torch": "not installed", "sklearn": "not installed"}
-    assert set(result["train_rows"][0]["times"]) == {"fnnet"}
+    assert result["peers"] == {"torch": None, "jax": None, "sklearn": None}
+    row = result["rows"][0]
+    assert {peer: row["skipped"][peer] for peer in ("torch", "jax")} == {"torch": reason, "jax": reason}
+    assert set(row["times"]) == {"floor", "step", "forward", "backward", "update", "loop"} | TRAINING_STEP_TIMES
+    assert not {"torch_over_train", "jax_over_train"} & set(row["ratios"])
+    assert row["targets"]["jax_over_train"] == {"target": 1.0, "value": None, "met": None, "issue": "13"}
+    assert result["train_rows"][0]["skipped"] == {"torch": reason, "sklearn": reason}
+    assert set(result["train_rows"][0]["times"]) == {"fnnet", "hand_loop"}
+    assert "jax:" not in proc.stdout
 
 
 @pytest.mark.parametrize("args, code, message", [
     (["--cases", "tiny,huge"], 2, "--cases: unknown name(s) ['huge']"),
     (["--train", "cifar"], 2, "--train: unknown name(s) ['cifar']"),
-    (["--peers", "jax"], 2, "--peers: unknown name(s) ['jax']"),
+    (["--peers", "torch,mxnet"], 2, "--peers: unknown name(s) ['mxnet']"),
+    (["--step-epochs", "0"], 2, "--step-epochs must be >= 1"),
     (["--dtype", "float16"], 2, "invalid choice"),
     (["--baseline", "x", "--baseline-commit"], 2, "not allowed with argument"),
     (["--baseline", "/nonexistent/checkout"], 1, "--baseline: no fnnet package in /nonexistent/checkout"),
     (["--baseline-commit", "no-such-commit"], 1, "--baseline-commit: 'no-such-commit' is not a commit"),
-], ids=["unknown-case", "unknown-train", "unknown-peer", "bad-dtype", "two-baselines", "no-package", "bad-commit"])
+], ids=["unknown-case", "unknown-train", "unknown-peer", "no-epochs", "bad-dtype", "two-baselines", "no-package",
+        "bad-commit"])
 def test_bad_options_exit_with_a_message(args, code, message):
     proc = _run(*args)
     assert proc.returncode == code and message in proc.stderr
@@ -186,8 +253,10 @@ def test_quick_run_against_the_default_baseline_commit(tmp_path):
         step["times"]["step"]["median_s"] / step["times"]["base_step"]["median_s"])
     assert train["ratios"]["train_over_base"] == pytest.approx(
         train["times"]["fnnet"]["median_s"] / train["times"]["baseline"]["median_s"])
-    assert set(step["targets"]) == set(_cases.CASES["tiny"].targets) | {"step_over_base"}
-    assert set(train["targets"]) == {"train_over_base"}
+    case = _cases.CASES["tiny"]
+    assert set(step["targets"]) == set(case.targets) | set(case.train_targets) | {"step_over_base"}
+    assert step["targets"]["step_over_base"]["issue"] == "9"
+    assert set(train["targets"]) == {"train_over_base", "hand_loop_over_train"}
     _, body = _table(proc.stdout, "case")
     assert body[0][8] != "-" and body[0][9] != "-"
 
@@ -311,7 +380,7 @@ def test_torch_loop_trains_the_same_params_as_fnnet_train():
     X, Y, _, _ = _cases.train_data(tc, quick=True)
     params = _cases.train_params(tc)
     before = {k: v.copy() for k, v in params.items()}
-    ours, _ = _cases.train_callable(fnnet, params, X, Y, tc, 3)()
+    ours, _ = _cases.train_callable(fnnet, params, X, Y, tc.recipe(3))()
     theirs = _cases.torch_train_callable(params, X, Y, tc, 3, threads=1)()
     assert list(theirs) == list(ours)
     assert _cases.max_rel_diff(theirs, ours) < 1e-12
@@ -365,3 +434,118 @@ def test_bench_gradcheck_naive_loop_and_report(capsys):
     out = capsys.readouterr().out
     assert "network [3, 4, 2]" in out and "26 parameters" in out and "speed-up (naive / fast):" in out
     assert "verdict PASS" in out
+
+
+# --- issue 13: careful in-place NumPy, the hand loop, train's memory, jax.jit ------------------------
+#: Small networks with every output layer and loss the in-place step knows.
+OUTPUTS = [
+    _cases.Case("bce", (2, 4, 1), ("relu", "sigmoid"), "bce", 10, "he", "seed002", "sigmoid + bce"),
+    _cases.Case("cce", (3, 5, 4, 3), ("sigmoid", "relu", "softmax"), "cce", 7, "he", "mnist_like", "softmax + cce"),
+    _cases.Case("linear", (3, 4, 2), ("relu", "linear"), "mse", 5, "he", "gaussian", "linear + mse"),
+    _cases.Case("sigmoid", (4, 3, 2), ("sigmoid", "sigmoid"), "mse", 6, "xavier", "mnist_like", "sigmoid + mse"),
+    _cases.Case("relu", (3, 4, 4, 2), ("linear", "relu", "relu"), "mse", 8, "he", "gaussian", "relu + mse"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", OUTPUTS, ids=[c.name for c in OUTPUTS])
+def test_inplace_steps_are_fnnets_steps(case, dtype):
+    params = _cases.make_params(case, dtype)
+    X, Y = _cases.make_data(case, dtype)
+    diffs = _inplace.check_inplace(fnnet, params, X, Y, case.activations, case.loss, 0.1)
+    assert diffs["grad_rel_diff"] < _inplace.TOLERANCE[np.dtype(dtype)]
+    for kernel in (np.dot, np.matmul):  # three steps on the reused buffers are three fnnet steps
+        step = _inplace.InPlaceStep(params, X, Y, case.activations, case.loss, 0.1, kernel)
+        want = params
+        for _ in range(3):
+            step()
+            _, cache = fnnet.forward(want, X, list(case.activations))
+            want = fnnet.sgd_step(want, fnnet.backward(want, cache, Y, case.loss), 0.1)
+        assert list(step.params) == list(params)
+        assert _cases.max_rel_diff(step.params, want) < 10 * _inplace.TOLERANCE[np.dtype(dtype)]
+        assert all(step.params[k].dtype == dtype for k in params)
+    assert all(np.array_equal(params[k], _cases.make_params(case, dtype)[k]) for k in params)  # copies trained
+
+
+class _OffByAThousandth:
+    """fnnet, except that its gradients are 0.1% too large: the in-place check must see it."""
+
+    forward, sgd_step = staticmethod(fnnet.forward), staticmethod(fnnet.sgd_step)
+
+    @staticmethod
+    def backward(params, cache, Y, loss):
+        return {k: 1.001 * g for k, g in fnnet.backward(params, cache, Y, loss).items()}
+
+
+def test_inplace_check_fails_on_other_gradients():
+    case = _cases.CASES["tiny"]
+    params = _cases.make_params(case, np.float64)
+    X, Y = _cases.make_data(case, np.float64)
+    with pytest.raises(AssertionError, match="the in-place step differs from fnnet's"):
+        _inplace.check_inplace(_OffByAThousandth, params, X, Y, case.activations, case.loss, _cases.LR)
+    with pytest.raises(ValueError, match="no in-place step"):
+        _inplace.InPlaceStep(params, X, Y, ("relu", "tanh", "sigmoid"), "bce", 0.1)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_hand_loop_trains_as_train(optimizer):
+    tc = _cases.TRAIN_CASES["spiral"]
+    X, Y, _, _ = _cases.train_data(tc, quick=True)
+    recipe = dataclasses.replace(tc.recipe(2), optimizer=optimizer)
+    diffs = _cases.check_hand_loop(fnnet, _cases.train_params(tc), X, Y, recipe)
+    assert diffs["params"] < 1e-10 and diffs["history"] < 1e-10
+    params, history = _cases.hand_loop_callable(fnnet, _cases.train_params(tc), X, Y, recipe)()
+    assert set(history) == {"cost", "accuracy"} and len(history["cost"]) == 2
+    regression = _cases.CASES["small"]  # no accuracy for mse; full batch
+    X, Y = _cases.make_data(regression, np.float64)
+    _, history = _cases.hand_loop_callable(fnnet, _cases.make_params(regression, np.float64), X, Y,
+                                           regression.recipe(3))()
+    assert set(history) == {"cost"} and len(history["cost"]) == 3
+
+
+def test_train_memory_counts_what_train_holds():
+    case = _cases.CASES["nielsen10"]  # mse: no labels
+    params = _cases.make_params(case, np.float64)
+    X, Y = _cases.make_data(case, np.float64)
+    mem = _cases.train_memory(params, X, Y, case)
+    n_params = sum(p.size for p in params.values())
+    assert mem["held_bytes"] == 8 * (_cases.TRAIN_DATA_COPIES * (X.size + Y.size) + n_params)
+    assert mem["label_bytes"] == 0 and mem["min_bytes"] == 8 * ((30 + 10) * 10 + n_params)
+    assert mem["peak_bytes"] > mem["min_bytes"]  # at least a step's activations and gradients
+    if mem["formula_holds"]:
+        assert mem["ratio"] == (mem["peak_bytes"] - mem["held_bytes"]) / mem["min_bytes"] >= 1.0
+    else:
+        assert mem["ratio"] is None
+    tiny = _cases.CASES["tiny"]  # bce classifies: an int64 label a column
+    X, Y = _cases.make_data(tiny, np.float32)
+    assert _cases.train_memory(_cases.make_params(tiny, np.float32), X, Y, tiny)["label_bytes"] == 8 * 10
+
+
+def test_jax_step_is_fnnets_step():
+    jax_module = pytest.importorskip("_jax", reason="jax is an optional peer")
+    for case, dtype in ((OUTPUTS[1], np.float32), (OUTPUTS[4], np.float64)):
+        params = _cases.make_params(case, dtype)
+        X, Y = _cases.make_data(case, dtype)
+        step, grads, info = jax_module.jax_callable(params, X, Y, case, 0.1)
+        assert _cases.check_grads(params, X, Y, case, grads) < _inplace.TOLERANCE[np.dtype(dtype)]
+        assert info["dtype"] == np.dtype(dtype).name and all(g.dtype == dtype for g in grads.values())
+        assert sum(info["dots"].values()) == 3 * len(case.activations) - 1
+        before = {key: p.copy() for key, p in params.items()}
+        step(), step()  # the params are carried from call to call (their buffers donated) ...
+        assert all(np.array_equal(params[key], before[key]) for key in params)  # ... never the caller's
+    assert set(jax_module.describe()) >= {"version", "threads", "threads_source", "XLA_FLAGS"}
+
+
+def test_dot_libraries_reads_the_compiled_hlo():
+    hlo = """%fused_computation (p0: f32[3,2], p1: f32[2,4]) -> f32[3,4] {
+  ROOT %dot.0 = f32[3,4]{1,0} dot(%p0, %p1), lhs_contracting_dims={1}, rhs_contracting_dims={0}
+}
+
+ENTRY %main.1 (a: f32[3,2], b: f32[2,4], c: f32[4,3]) -> f32[3,3] {
+  %ynn_fusion = f32[3,4]{1,0} fusion(%a, %b), kind=kCustom, calls=%fused_computation, \
+backend_config={"fusion_config":{"kind":"__ynn_fusion"}}
+  ROOT %dot = f32[3,3]{1,0} dot(%ynn_fusion, %c), lhs_contracting_dims={1}, rhs_contracting_dims={0}
+}
+"""
+    jax_module = pytest.importorskip("_jax", reason="jax is an optional peer")
+    assert jax_module.dot_libraries(hlo) == {"YNNPACK": 1, jax_module.EIGEN: 1}
