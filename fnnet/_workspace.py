@@ -99,7 +99,7 @@ class Workspace:
 
 
 class Grouped:
-    """Arrays shaped like ``like``, stored as one flat array per kind of key.
+    """Arrays shaped like ``like``, stored in one flat array: all weights, then all biases.
 
     Parameters
     ----------
@@ -111,37 +111,38 @@ class Grouped:
     Attributes
     ----------
     views : dict of ndarray
-        ``like``'s keys, in order, each a C-ordered view of the flat array of its kind.
+        ``like``'s keys, in order, each a C-ordered view of the flat array.
     flat : dict of ndarray
-        ``{"W": all weights, "b": all biases}``: the flat arrays, 1-D.
+        ``{"W": all weights, "b": all biases}``: 1-D views of the flat array, one per kind of
+        key, for a rule that treats weights and biases differently (AdamW's decay).
+    whole : ndarray
+        The flat array itself, 1-D: one call copies or checks every array.
 
     Examples
     --------
     >>> import numpy as np
     >>> g = Grouped({"W1": np.ones((2, 2)), "b1": np.ones((2, 1))}, {"W1": np.eye(2), "b1": np.zeros((2, 1))})
-    >>> g.flat["W"], g.views["b1"].shape
-    (array([1., 0., 0., 1.]), (2, 1))
+    >>> g.flat["W"], g.views["b1"].shape, g.whole.size
+    (array([1., 0., 0., 1.]), (2, 1), 6)
     """
 
     def __init__(self, like: Mapping[str, np.ndarray], values: Optional[Mapping[str, np.ndarray]] = None) -> None:
         kinds: Dict[str, int] = {}
         for key, p in like.items():
             kinds[key[0]] = kinds.get(key[0], 0) + p.size
-        dtype = next(iter(like.values())).dtype
-        self.flat = {kind: np.zeros(size, dtype) for kind, size in kinds.items()}
+        self.whole = np.zeros(sum(kinds.values()), next(iter(like.values())).dtype)
+        self.flat, offset = {}, {}
+        start = 0
+        for kind, size in kinds.items():
+            self.flat[kind], offset[kind] = self.whole[start:start + size], 0
+            start += size
         self.views: Dict[str, np.ndarray] = {}
-        offset = dict.fromkeys(kinds, 0)
         for key, p in like.items():
             start = offset[key[0]]
             offset[key[0]] = start + p.size
             self.views[key] = self.flat[key[0]][start:start + p.size].reshape(p.shape)
             if values is not None:
                 self.views[key][...] = values[key]
-
-    def copy_from(self, other: "Grouped") -> None:
-        """Overwrite every array with ``other``'s (of the same layout)."""
-        for kind, flat in self.flat.items():
-            np.copyto(flat, other.flat[kind])
 
     def copies(self) -> Dict[str, np.ndarray]:
         """New arrays, one per key (nothing shared with this storage)."""

@@ -62,77 +62,79 @@ Params = Dict[str, np.ndarray]
 # --- the update rules, one array each ------------------------------------------------------
 #
 # Each takes one parameter array p, its gradient g (same shape and dtype) and its state arrays,
-# and updates p and the state arrays IN PLACE, as the papers write the algorithm (``v <- ...``);
-# g is scratch, which a rule may overwrite. The public updates (through ``_lift``) give a rule
-# copies, so they stay pure; ``fnnet.train`` gives it the arrays it owns (``InPlaceUpdate``).
+# and writes the new p into ``out``, updating the state arrays IN PLACE, as the papers write
+# the algorithm (``v <- ...``). p is only read; g is scratch, which a rule may overwrite, and
+# ``out`` may be g itself. The public updates (through ``_lift``) give a rule copies and a new
+# ``out``, so they stay pure; ``fnnet.train`` gives it the arrays it owns (``InPlaceUpdate``),
+# with g as ``out``, and commits the new params once they are known to be finite.
 
 
-def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float) -> None:
+def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float, out: np.ndarray) -> None:
     """Gradient descent: ``p <- p - lr * g``.
 
     >>> import numpy as np
-    >>> p = np.array([1.0]); _sgd(p, np.array([4.0]), lr=0.25); p
+    >>> g = np.array([4.0]); _sgd(np.array([1.0]), g, lr=0.25, out=g); g
     array([0.])
     """
     g *= lr  # scaled where it lies: no array of p's size is made
-    p -= g
+    np.subtract(p, g, out=out)
 
 
-def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float, nesterov: bool) -> None:
+def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float, nesterov: bool,
+              out: np.ndarray) -> None:
     """Heavy ball, or Nesterov's accelerated gradient (Sutskever et al. 2013).
 
     ``v <- beta * v - lr * g``, then ``p <- p + v`` (or ``p + beta * v - lr * g``).
 
     >>> import numpy as np
-    >>> p, v = np.array([1.0]), np.array([2.0])
-    >>> _momentum(p, np.array([1.0]), v, lr=0.5, beta=0.5, nesterov=False); p, v
+    >>> p, v, out = np.array([1.0]), np.array([2.0]), np.empty(1)
+    >>> _momentum(p, np.array([1.0]), v, lr=0.5, beta=0.5, nesterov=False, out=out); out, v
     (array([1.5]), array([0.5]))
     """
     g *= lr
     v *= beta
     v -= g
-    if nesterov:
-        p += beta * v - g
-    else:
-        p += v
+    np.add(p, beta * v - g if nesterov else v, out=out)
 
 
-def _rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, *, lr: float, rho: float, eps: float) -> None:
+def _rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, *, lr: float, rho: float, eps: float,
+             out: np.ndarray) -> None:
     """RMSprop (Hinton, Neural Networks for Machine Learning, lecture 6e).
 
     ``s <- rho * s + (1 - rho) * g**2``, then ``p <- p - lr * g / (sqrt(s) + eps)``.
 
     >>> import numpy as np
-    >>> s = np.array([0.0]); _rmsprop(np.array([1.0]), np.array([2.0]), s, lr=0.1, rho=0.75, eps=1e-8); s
+    >>> s, out = np.array([0.0]), np.empty(1)
+    >>> _rmsprop(np.array([1.0]), np.array([2.0]), s, lr=0.1, rho=0.75, eps=1e-8, out=out); s
     array([1.])
     """
     s *= rho
     s += (1.0 - rho) * g**2
-    p -= lr * g / (np.sqrt(s) + eps)
+    np.subtract(p, lr * g / (np.sqrt(s) + eps), out=out)
 
 
-def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float, eps: float) -> None:
+def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float, eps: float, out: np.ndarray) -> None:
     """AdaGrad (Duchi, Hazan & Singer 2011), diagonal form.
 
     ``G <- G + g**2``, then ``p <- p - lr * g / (sqrt(G) + eps)``.
 
     >>> import numpy as np
-    >>> p, G = np.array([1.0]), np.array([16.0])
-    >>> _adagrad(p, np.array([3.0]), G, lr=0.5, eps=0.0); p, G
+    >>> G, out = np.array([16.0]), np.empty(1)
+    >>> _adagrad(np.array([1.0]), np.array([3.0]), G, lr=0.5, eps=0.0, out=out); out, G
     (array([0.7]), array([25.]))
     """
     G += g**2
-    p -= lr * g / (np.sqrt(G) + eps)
+    np.subtract(p, lr * g / (np.sqrt(G) + eps), out=out)
 
 
 def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-          beta2: float, eps: float, t: int) -> None:
+          beta2: float, eps: float, t: int, out: np.ndarray) -> None:
     """Adam (Kingma & Ba 2015, Algorithm 1) at step ``t`` (1 for the first step).
 
     >>> import numpy as np
-    >>> p, m, v = np.array([1.0]), np.array([0.0]), np.array([0.0])
-    >>> _adam(p, np.array([2.0]), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1)
-    >>> p, m, v     # first step: m_hat = g, v_hat = g**2, so p moves by lr * sign(g)
+    >>> m, v, out = np.array([0.0]), np.array([0.0]), np.empty(1)
+    >>> _adam(np.array([1.0]), np.array([2.0]), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, out=out)
+    >>> out, m, v     # first step: m_hat = g, v_hat = g**2, so p moves by lr * sign(g)
     (array([0.9]), array([0.2]), array([0.004]))
     """
     m *= beta1
@@ -141,25 +143,24 @@ def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: flo
     v += (1.0 - beta2) * g**2      # v <- beta2 v + (1 - beta2) g^2
     # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t) and
     # v_hat = v / (1 - beta2**t) applied as scalars rather than as two more arrays
-    p -= lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps)
+    np.subtract(p, lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps), out=out)
 
 
 def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-           beta2: float, eps: float, t: int, decay: float) -> None:
+           beta2: float, eps: float, t: int, decay: float, out: np.ndarray) -> None:
     """AdamW (Loshchilov & Hutter 2019, Algorithm 2): Adam's step plus a decay of ``p`` itself.
 
     ``p <- p - lr * (m_hat / (sqrt(v_hat) + eps) + decay * p)``: the decay never enters m or v.
 
     >>> import numpy as np
-    >>> p = np.array([1.0])
-    >>> _adamw(p, np.array([2.0]), np.array([0.0]), np.array([0.0]),
-    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5); p
+    >>> out = np.empty(1)
+    >>> _adamw(np.array([1.0]), np.array([2.0]), np.array([0.0]), np.array([0.0]),
+    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5, out=out); out
     array([0.85])
     """
-    shrink = lr * decay * p if decay else None  # of p before the step
-    _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t)
+    _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t, out=out)
     if decay:
-        p -= shrink
+        out -= lr * decay * p
 
 
 # --- each optimizer: its rule, state and hyper-parameters, each checked in one place ---------
@@ -242,8 +243,9 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
         Its name, for messages (``"adam"``); ``init_{optimizer}`` (or the one in ``_INIT_OF``)
         made the state.
     rule : callable
-        ``rule(p, g, *slot_arrays, **hyper)``, which updates ``p`` and the slot arrays in place
-        (and may overwrite ``g``): it is given new copies, which are returned.
+        ``rule(p, g, *slot_arrays, out=new_p, **hyper)``, which writes the new ``p`` into
+        ``out`` and updates the slot arrays in place (and may overwrite ``g``): it is given
+        copies and a new ``out``, which are returned.
     params : dict of ndarray
         Float arrays of any shapes: ``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` is ``(n_l, 1)``.
     grads : dict of ndarray
@@ -286,9 +288,9 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
             dtype = p.dtype
-            arrays = (p.copy(), *[old[key].astype(dtype) for old in olds])  # the new arrays
+            arrays = (np.empty_like(p), *[old[key].astype(dtype) for old in olds])  # the new arrays
             try:
-                rule(arrays[0], grads[key].astype(dtype), *arrays[1:], **hyper_of[key])
+                rule(p, grads[key].astype(dtype), *arrays[1:], out=arrays[0], **hyper_of[key])
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
             results[key] = arrays
@@ -301,11 +303,12 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
 
 
 class InPlaceUpdate:
-    """A built-in optimizer's step on arrays that :func:`fnnet.train` owns, written over them.
+    """A built-in optimizer's step on arrays that :func:`fnnet.train` owns.
 
-    The same rule as the public update (``adam_update`` ...), its options checked once, here;
-    each call updates ``params`` and the state's arrays in place and uses ``grads`` as
-    scratch. Nothing is checked per call: the caller checks the new params are finite.
+    The same rule as the public update (``adam_update`` ...), its options checked once, here.
+    Each call writes the new params over ``grads`` (``params`` are only read, so a step that
+    fails leaves them as they were) and updates the state's arrays in place. Nothing is checked
+    per call: the caller checks that the new params are finite, then commits them.
 
     Parameters
     ----------
@@ -318,9 +321,9 @@ class InPlaceUpdate:
     --------
     >>> import numpy as np
     >>> step = InPlaceUpdate("momentum", {"beta": 0.5, "nesterov": False})
-    >>> params, state = {"W1": np.ones((1, 2))}, {"velocity": {"W1": np.zeros((1, 2))}}
-    >>> state = step(params, {"W1": np.ones((1, 2))}, state, lr=0.5)
-    >>> params["W1"], state["velocity"]["W1"]
+    >>> params, grads = {"W1": np.ones((1, 2))}, {"W1": np.ones((1, 2))}
+    >>> state = step(params, grads, {"velocity": {"W1": np.zeros((1, 2))}}, lr=0.5)
+    >>> grads["W1"], state["velocity"]["W1"]      # the new params, the new velocity
     (array([[0.5, 0.5]]), array([[-0.5, -0.5]]))
     """
 
@@ -341,7 +344,8 @@ class InPlaceUpdate:
         with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
             try:
                 for key, p in params.items():
-                    self.method.rule(p, grads[key], *[slot[key] for slot in slots], **hyper_of[key])
+                    g = grads[key]
+                    self.method.rule(p, g, *[slot[key] for slot in slots], out=g, **hyper_of[key])
             except FloatingPointError as err:
                 raise ValueError(f"{self.optimizer}: the update of {key!r} overflows {p.dtype} ({err})") from None
         return state

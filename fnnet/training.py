@@ -335,51 +335,45 @@ class _OwnedState(_State):
     """A run of a built-in optimizer: params, gradients and optimizer state are arrays train
     made (:class:`fnnet._workspace.Grouped`), and each step updates them in place.
 
-    The params are copied aside before each update, so that a failed step (and Ctrl-C in the
-    middle of one) leaves the params of the last completed step.
+    The update writes the new params over the gradients; they are checked, then copied over
+    the params in one call. A step that fails, or Ctrl-C anywhere in it, leaves the params of
+    the last completed step.
     """
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator, update: InPlaceUpdate) -> None:
-        self.store, self.previous, self.grad_store = Grouped(params, params), Grouped(params), Grouped(params)
+        self.store, self.grad_store = Grouped(params, params), Grouped(params)
         slots = {slot: Grouped(params, opt_state[slot]) for slot in update.method.slots}
         steps = {"t": opt_state["t"]} if update.method.counts_steps else {}
         super().__init__(self.store.views, {**{k: g.views for k, g in slots.items()}, **steps}, history, epoch, rng)
         self.grads = self.grad_store.views
-        self.update, self.flat_state, self.updating = update, {**{k: g.flat for k, g in slots.items()}, **steps}, False
+        self.update, self.flat_state = update, {**{k: g.flat for k, g in slots.items()}, **steps}
 
     def step(self, run: "_Run", grads: Params, lr: float, epoch: int, batch: int, J: float) -> None:
         """One in-place optimizer step, unless the cost or the new params are no longer finite."""
         if not math.isfinite(J):
             raise run.diverged(f"the cost is {J}", self, epoch, batch)
-        self.previous.copy_from(self.store)
-        self.updating = True
+        new = self.grad_store  # the update writes the new params here
         try:
-            self.flat_state = self.update(self.store.flat, self.grad_store.flat, self.flat_state, lr)
+            flat_state = self.update(self.store.flat, new.flat, self.flat_state, lr)
         except ValueError as err:  # an overflow, named
-            self.settle()
             raise run.diverged(f"the update failed ({err})", self, epoch, batch) from None
-        if not all_finite(*self.store.flat.values()):
-            self.settle()
+        if not all_finite(new.whole):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
-        self.updating = False
-        if "t" in self.flat_state:
-            self.opt_state["t"] = self.flat_state["t"]
+        np.copyto(self.store.whole, new.whole)  # one call: Ctrl-C lands before it or after it
+        self.flat_state = flat_state
+        if "t" in flat_state:
+            self.opt_state["t"] = flat_state["t"]
 
     def snapshot(self) -> Params:
         return self.store.copies()
 
     def final(self) -> Params:
-        return self.store.copies()
+        return dict(self.store.views)  # views of the one array train made: returned, not copied
 
     def replace(self, params: Mapping[str, np.ndarray]) -> None:
         for key, view in self.params.items():
             view[...] = params[key]
-
-    def settle(self) -> None:
-        if self.updating:
-            self.store.copy_from(self.previous)
-            self.updating = False
 
 
 class _Run:

@@ -92,7 +92,7 @@ def test_the_caller_arrays_are_never_written(spiral):
                                  seed=0, verbose=0)
         for key in before:
             assert np.array_equal(params0[key], before[key])
-            assert trained[key].base is None   # each returned array owns its memory
+            assert not any(np.shares_memory(trained[key], p) for p in params0.values())
     assert np.array_equal(X, X0) and np.array_equal(Y, Y0)
 
 
@@ -150,24 +150,38 @@ def test_a_layer_that_overflows_in_train_is_a_divergence_not_a_lost_run(spiral):
         assert np.array_equal(info.value.params[key], params0[key])
 
 
-def test_ctrl_c_inside_an_update_returns_the_params_before_it(spiral, monkeypatch):
+@pytest.mark.parametrize("where", ["in the update", "after it"])
+def test_ctrl_c_inside_a_step_returns_the_params_before_it(spiral, monkeypatch, where):
     X, Y = spiral
     real = InPlaceUpdate.__call__
     before = []
 
     def interrupted(self, params, grads, state, lr):
-        before.append({kind: flat.copy() for kind, flat in params.items()})
-        if len(before) == 7:
-            params["W"] -= 1.0   # the weights are written, the biases not yet: then Ctrl-C
+        before.append({key: flat.copy() for key, flat in params.items()})
+        if len(before) == 7 and where == "in the update":
+            grads["W"][:] = 1.0   # the new weights are written, the biases not yet: then Ctrl-C
             raise KeyboardInterrupt
-        return real(self, params, grads, state, lr)
+        state = real(self, params, grads, state, lr)
+        if len(before) == 7:
+            raise KeyboardInterrupt   # the new params made, not yet committed
+        return state
 
     monkeypatch.setattr(InPlaceUpdate, "__call__", interrupted)
     params, history = fnnet.train(fnnet.init_params(LAYERS, seed=0), X, Y, ACTS, "cce", epochs=3, batch_size=16,
-                                  lr=0.1, seed=0, verbose=0)
+                                  lr=0.1, optimizer="momentum", seed=0, verbose=0)
     assert history["interrupted"] is True
     assert np.array_equal(np.concatenate([params[f"W{l}"].ravel() for l in (1, 2, 3)]), before[-1]["W"])
     assert np.array_equal(np.concatenate([params[f"b{l}"].ravel() for l in (1, 2, 3)]), before[-1]["b"])
+
+
+def test_an_update_that_overflows_leaves_the_params_of_the_last_step():
+    X, Y = fnnet.seed001(m=64, seed=0)
+    params0 = fnnet.init_params([2, 8, 1], seed=0, dtype=np.float32)
+    with pytest.raises(fnnet.TrainingDiverged, match="the update failed .*overflows float32") as info:
+        fnnet.train(params0, X, Y * 1e15, ["relu", "linear"], "mse", epochs=3, batch_size=64, lr=1e30, seed=0,
+                    verbose=0)
+    for key in params0:   # the first step fails: the params are the initial ones
+        assert np.array_equal(info.value.params[key], params0[key])
 
 
 @pytest.mark.parametrize("optimizer", list(fnnet.OPTIMIZERS))
@@ -188,7 +202,9 @@ def test_in_place_update_is_the_public_update_bit_for_bit(optimizer):
     for _ in range(3):
         grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
         p, state = opt.update(p, grads, state, lr=0.05, **options)
-        flat_state = step(own.flat, Grouped(params, grads).flat, flat_state, 0.05)
+        new = Grouped(params, grads)
+        flat_state = step(own.flat, new.flat, flat_state, 0.05)   # the new params are written over grads
+        np.copyto(own.whole, new.whole)
     for key in p:
         assert np.array_equal(own.views[key], p[key]), key
     for slot, grouped in slots.items():
