@@ -37,11 +37,12 @@ class Buffers:
     Z : list of ndarray
         ``Z[l]`` of shape ``(n_l, m)`` receives ``Z = W A + b``; it is ``A[l]`` itself when the
         backward pass needs only the output (the activation is then applied in place).
-    dZ : ndarray, shape (n_L, m)
-        The output delta.
+    dZ : ndarray, shape (n_L, m), or None
+        The output delta (None: the loss's chain rule makes it, a new array).
     dA : list of ndarray
         ``dA[l]`` of shape ``(n_l, m)`` for ``l = 1..L-1`` receives ``W{l+1}^T dZ{l+1}`` (then
-        ``dZ{l}``, in place); consecutive layers alternate between two arrays.
+        ``dZ{l}``, in place). It is ``A[l]`` itself for an element-wise activation: backward
+        reads ``g'`` from ``A[l]`` first, and needs ``A[l]`` no more.
     ones : ndarray, shape (m, 1)
         Ones, for the bias gradient as a matrix-vector product.
     grads : dict of ndarray or None
@@ -67,10 +68,14 @@ class Workspace:
         The widest batch (the batch size).
     grads : dict of ndarray, optional
         Where the gradients go (e.g. :class:`Grouped` views); None: new arrays every pass.
+    fused_output : bool, default True
+        Whether the output delta is the fused ``(A - Y) / m`` (the loss's natural output
+        activation), which is written into the workspace.
     """
 
     def __init__(self, params: Mapping[str, np.ndarray], acts: Sequence[Activation],
-                 keep: Optional[Sequence[float]], width: int, grads: Optional[Dict[str, np.ndarray]] = None) -> None:
+                 keep: Optional[Sequence[float]], width: int, grads: Optional[Dict[str, np.ndarray]] = None,
+                 fused_output: bool = True) -> None:
         L, dtype = len(acts), params["W1"].dtype
         self.sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
         self.dtype, self.width, self.grads = dtype, width, grads
@@ -78,8 +83,10 @@ class Workspace:
         # Z is kept beside A only where the backward pass needs it (custom activations, dropout)
         self.Z = [None] + [np.empty(n * width, dtype) if act.needs_z or (keep is not None and keep[l] < 1.0) else None
                            for l, (n, act) in enumerate(zip(self.sizes[1:], acts))]
-        most = max(self.sizes[1:])
-        self.deltas = (np.empty(most * width, dtype), np.empty(most * width, dtype))
+        self.dZ = np.empty(self.sizes[-1] * width, dtype) if fused_output else None
+        # a delta of its own only below an activation that is not element-wise (it needs A and dA)
+        self.dA = [None] + [None if act.jacobian_product is None else np.empty(n * width, dtype)
+                            for n, act in zip(self.sizes[1:-1], acts[:-1])]
         self.ones = np.ones(width, dtype)
         self._at: Dict[int, Buffers] = {}
 
@@ -92,9 +99,9 @@ class Workspace:
             L = len(self.sizes) - 1
             A = [None] + [view(self.A[l], n) for l, n in enumerate(self.sizes[1:], start=1)]
             Z = [None] + [A[l] if self.Z[l] is None else view(self.Z[l], self.sizes[l]) for l in range(1, L + 1)]
-            dA = [None] + [view(self.deltas[l % 2], self.sizes[l]) for l in range(1, L)]
-            self._at[m] = Buffers(A, Z, view(self.deltas[L % 2], self.sizes[L]), dA,
-                                  self.ones[:m].reshape(m, 1), self.grads)
+            dA = [None] + [A[l] if self.dA[l] is None else view(self.dA[l], self.sizes[l]) for l in range(1, L)]
+            dZ = None if self.dZ is None else view(self.dZ, self.sizes[L])
+            self._at[m] = Buffers(A, Z, dZ, dA, self.ones[:m].reshape(m, 1), self.grads)
         return self._at[m]
 
 

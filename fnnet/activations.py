@@ -146,14 +146,20 @@ class Activation:
         """
         if self.jacobian_product is not None:
             return self.jacobian_product(dA, A)
+        dA *= self.slope(A, Z, layer)  # in place: no new (n, m) array, which at large sizes costs page faults
+        return dA
+
+    def slope(self, A: Optional[np.ndarray], Z: Optional[np.ndarray] = None, layer: Optional[int] = None):
+        """``g'(Z)`` of an element-wise activation: an ``(n, m)`` array (or 0/1 mask), from the
+        output ``A`` where that is exact (``from_output``), else from ``Z``; see :meth:`backprop`."""
         slope = self.from_output(A) if self.from_output is not None and A is not None else self.derivative(Z)
-        if getattr(slope, "shape", None) != dA.shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
+        shape = (Z if A is None else A).shape
+        if getattr(slope, "shape", None) != shape:  # a broadcastable (n, 1) or (1, m) would be silently wrong
             where = f" of layer {layer}" if layer is not None else ""
             raise ValueError(f"the derivative of activation {self.name!r}{where} returned shape "
-                             f"{np.shape(slope)} for input of shape {dA.shape}; it must be element-wise "
+                             f"{np.shape(slope)} for input of shape {shape}; it must be element-wise "
                              "(the same shape)")
-        dA *= slope  # in place: no new (n, m) array, which at large sizes costs page faults
-        return dA
+        return slope
 
     def crosses_kink(self, z: np.ndarray, zn: np.ndarray) -> np.ndarray:
         """Where moving from ``z`` to ``zn`` crosses (or leaves, or reaches) a kink: bool array."""

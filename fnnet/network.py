@@ -302,14 +302,22 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
             if l2 or l1:
                 grads[f"W{layer}"] += penalty_gradient(W, l2, l1)         #      + l2 W + l1 sign(W)
             grads[f"b{layer}"] = row_sums(dZ, None if work is None else work.ones, out(f"b{layer}"))  # db = row sums
-            if layer > 1 or wrt_input:
-                dA = product(W.T, dZ, None if work is None or layer == 1 else work.dA[layer - 1])  # dA_prev = W^T dZ
+            if layer == 1 and not wrt_input:
+                break
             if layer > 1:
                 g, D = acts[layer - 2], cache.get(f"D{layer - 1}")
+                A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
+                # g'(Z_prev) is read first: train's workspace writes dA_prev over A_prev
+                slope = None if g.jacobian_product else g.slope(A_out, cache.get(f"Z{layer - 1}"), layer - 1)
+            dA = product(W.T, dZ, None if work is None or layer == 1 else work.dA[layer - 1])  # dA_prev = W^T dZ
+            if layer > 1:
                 if D is not None:
                     dA *= D                                           # through the dropout mask
-                A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
-                dZ = g.backprop(dA, A_out, cache.get(f"Z{layer - 1}"), layer - 1)  # dZ = g'(Z) * dA
+                if slope is None:
+                    dZ = g.jacobian_product(dA, A_prev)
+                else:
+                    dA *= slope                                       # dZ_prev = g'(Z_prev) * dA_prev
+                    dZ = dA
     return {key: grads[key] for key in params}, (dA if wrt_input else None)
 
 

@@ -263,7 +263,8 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
-    work = Workspace(state.params, run.acts, run.keep, min(run.batch_size, run.X.shape[1]), state.grads)
+    work = Workspace(state.params, run.acts, run.keep, min(run.batch_size, run.X.shape[1]), state.grads,
+                     fused_output=run.acts[-1] is run.loss.natural_output)
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)

@@ -241,6 +241,27 @@ def test_workspace_views_of_a_shorter_batch_share_the_memory():
     assert full.A[1].shape == (4, 10) and short.A[1].shape == (4, 7)
     assert short.A[1].flags.c_contiguous and np.shares_memory(full.A[1], short.A[1])
     assert full.Z[1] is full.A[1]   # sigmoid needs only its output: applied in place
-    assert not np.shares_memory(full.dA[1], full.dZ)   # consecutive deltas never overlap
+    assert full.dA[1] is full.A[1]   # dA1 is written over A1 once g'(Z1) is read from it
+    assert not np.shares_memory(full.dA[1], full.dZ)
     with_dropout = Workspace(params, resolve_activations(["sigmoid", "softmax"], 2), (0.5, 1.0), 10).at(10)
     assert not np.shares_memory(with_dropout.Z[1], with_dropout.A[1])   # a dropped-out layer keeps Z
+
+
+def test_hidden_activations_of_every_kind_match_the_public_functions(spiral):
+    """Element-wise from the output (dA written over A), from Z (Z kept), and one that is not
+    element-wise (a Jacobian product: its delta has a buffer of its own), with dropout."""
+    X, Y = spiral
+    square = fnnet.Activation("square", lambda z: z * z, lambda z: 2.0 * z)
+    scaled = fnnet.Activation("scaled", lambda z: 0.5 * z, jacobian_product=lambda dA, A: 0.5 * dA)
+    acts = ["tanh", square, scaled, "softmax"]
+    params0 = fnnet.init_params([2, 5, 4, 4, 3], seed=3)
+    for keep in (1.0, 0.8):
+        trained, _ = fnnet.train(params0, X, Y, acts, "cce", epochs=2, batch_size=16, lr=0.05, seed=0, verbose=0,
+                                 keep_prob=keep)
+        rng, p = np.random.default_rng(0), params0
+        for _ in range(2):
+            for Xb, Yb in fnnet.batches(X, Y, 16, rng):
+                AL, cache = fnnet.forward(p, Xb, acts, keep_prob=keep, rng=rng)
+                p = fnnet.sgd_step(p, fnnet.backward(p, cache, Yb, "cce"), 0.05)
+        for key in p:
+            assert np.array_equal(trained[key], p[key]), (keep, key)
