@@ -45,13 +45,24 @@ class Buffers:
         reads ``g'`` from ``A[l]`` first, and needs ``A[l]`` no more.
     ones : ndarray, shape (m, 1)
         Ones, for the bias gradient as a matrix-vector product.
-    grads : dict of ndarray or None
-        The arrays the gradients are written into (params' keys and shapes), or None: new ones.
+    grads : dict of ndarray
+        The arrays the gradients are written into (params' keys and shapes); or, like every
+        buffer of :data:`NEW`, a mapping that gives None for every key: new arrays.
     """
 
-    def __init__(self, A: List, Z: List, dZ: np.ndarray, dA: List, ones: np.ndarray,
-                 grads: Optional[Dict[str, np.ndarray]]) -> None:
+    def __init__(self, A, Z, dZ: Optional[np.ndarray], dA, ones: Optional[np.ndarray], grads) -> None:
         self.A, self.Z, self.dZ, self.dA, self.ones, self.grads = A, Z, dZ, dA, ones, grads
+
+
+class _Nowhere:
+    """A list or dict of buffers that has none: every index and key gives None (a new array)."""
+
+    def __getitem__(self, key) -> None:
+        return None
+
+
+#: The buffers of a pass that makes new arrays (what ``forward`` and ``backward`` run with).
+NEW = Buffers(_Nowhere(), _Nowhere(), None, _Nowhere(), None, _Nowhere())
 
 
 class Workspace:
@@ -101,7 +112,8 @@ class Workspace:
             Z = [None] + [A[l] if self.Z[l] is None else view(self.Z[l], self.sizes[l]) for l in range(1, L + 1)]
             dA = [None] + [A[l] if self.dA[l] is None else view(self.dA[l], self.sizes[l]) for l in range(1, L)]
             dZ = None if self.dZ is None else view(self.dZ, self.sizes[L])
-            self._at[m] = Buffers(A, Z, dZ, dA, self.ones[:m].reshape(m, 1), self.grads)
+            self._at[m] = Buffers(A, Z, dZ, dA, self.ones[:m].reshape(m, 1),
+                                  _Nowhere() if self.grads is None else self.grads)
         return self._at[m]
 
 

@@ -18,7 +18,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite, product, row_sums
-from ._workspace import Buffers
+from ._workspace import NEW, Buffers
 from ._validation import FLOAT_DTYPES, as_matrix, check_cache, column_factors, check_count, check_params, make_rng, raise_not_finite
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
@@ -158,20 +158,20 @@ def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str
 
 def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation],
                  keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None,
-                 work: Optional[Buffers] = None, checked: bool = True) -> Tuple[np.ndarray, dict]:
+                 work: Buffers = NEW, checked: bool = True) -> Tuple[np.ndarray, dict]:
     """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
     ``keep`` the keep probability of each layer (None: no dropout); ``work``: the arrays to
-    write ``Z`` and ``A`` into (``fnnet.train``'s), else new ones. ``checked=False``: no
+    write ``Z`` and ``A`` into (``fnnet.train``'s workspace), by default new ones. ``checked=False``: no
     ValueError for a layer that overflows (``fnnet.train`` finds a NaN/inf in the cost and
     the params instead, and stops with a ``TrainingDiverged`` that keeps its work)."""
     cache = {"A0": X, "activations": tuple(acts)}
     A, finite = X, True
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
         for layer, g in enumerate(acts, start=1):
-            Z = product(params[f"W{layer}"], A, None if work is None else work.Z[layer])
+            Z = product(params[f"W{layer}"], A, work.Z[layer])
             Z += params[f"b{layer}"]                                   # Z = W A + b
             finite = finite and (not checked or all_finite(Z))  # before g can squash a NaN/inf (tanh(inf) = 1)
-            A = g.apply(Z, layer, None if work is None else work.A[layer])  # A = g(Z)
+            A = g.apply(Z, layer, work.A[layer])                       # A = g(Z)
             dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
             if g.needs_z or dropped:
                 cache[f"Z{layer}"] = Z
@@ -281,27 +281,25 @@ def backward(params: Mapping[str, np.ndarray], cache: Mapping, Y, loss: Union[st
 
 def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarray, loss: Loss, *,
                   l2: float = 0.0, l1: float = 0.0, c: Optional[np.ndarray] = None, wrt_input: bool = False,
-                  work: Optional[Buffers] = None) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
+                  work: Buffers = NEW) -> Tuple[Dict[str, np.ndarray], Optional[np.ndarray]]:
     """:func:`backward` on validated arguments: ``cache`` from :func:`forward_pass` on ``params``,
     ``c`` the column factors of the sample weights (1, m) or None; ``work``: the arrays to
-    write the deltas (and, if it has them, the gradients) into, else new ones.
+    write the deltas and the gradients into (``fnnet.train``'s workspace), by default new ones.
 
     Returns ``(grads, dX)``; ``dX`` is None unless ``wrt_input``.
     """
     acts = cache["activations"]
     L = len(acts)
     grads = {}
-    out = (lambda key: None) if work is None or work.grads is None else work.grads.get
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found and named by the caller
-        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"), c,
-                               out=None if work is None else work.dZ)  # dZ_L = dJ/dZ_L
+        dZ = loss.output_delta(acts[-1], cache[f"A{L}"], Y, cache.get(f"Z{L}"), c, out=work.dZ)  # dZ_L = dJ/dZ_L
         for layer in range(L, 0, -1):
             A_prev = cache[f"A{layer - 1}"]
             W = params[f"W{layer}"]
-            grads[f"W{layer}"] = product(dZ, A_prev.T, out(f"W{layer}"))  # dW = dZ A_prev^T
+            grads[f"W{layer}"] = product(dZ, A_prev.T, work.grads[f"W{layer}"])  # dW = dZ A_prev^T
             if l2 or l1:
                 grads[f"W{layer}"] += penalty_gradient(W, l2, l1)         #      + l2 W + l1 sign(W)
-            grads[f"b{layer}"] = row_sums(dZ, None if work is None else work.ones, out(f"b{layer}"))  # db = row sums
+            grads[f"b{layer}"] = row_sums(dZ, work.ones, work.grads[f"b{layer}"])  # db = row sums of dZ
             if layer == 1 and not wrt_input:
                 break
             if layer > 1:
@@ -309,7 +307,7 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
                 A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
                 # g'(Z_prev) is read first: train's workspace writes dA_prev over A_prev
                 slope = None if g.jacobian_product else g.slope(A_out, cache.get(f"Z{layer - 1}"), layer - 1)
-            dA = product(W.T, dZ, None if work is None or layer == 1 else work.dA[layer - 1])  # dA_prev = W^T dZ
+            dA = product(W.T, dZ, work.dA[layer - 1])                 # dA_prev = W^T dZ
             if layer > 1:
                 if D is not None:
                     dA *= D                                           # through the dropout mask
