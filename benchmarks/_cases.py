@@ -505,8 +505,10 @@ def memory(params, X, Y, case: Case) -> Dict[str, float]:
     return out
 
 
-#: Copies of ``X`` and ``Y`` that :func:`train_memory` assumes ``fnnet.train`` holds.
-TRAIN_DATA_COPIES = 2
+#: Copies of ``X`` and ``Y`` that :func:`train_memory` assumes a full-batch ``fnnet.train``
+#: holds: none (an epoch of one batch is the data as given, unshuffled; it copies the data to
+#: shuffle it only for mini-batches or dropout).
+TRAIN_DATA_COPIES = 0
 
 
 def train_memory(params, X, Y, case: Case, epochs: int = 3) -> Dict[str, object]:
@@ -516,9 +518,8 @@ def train_memory(params, X, Y, case: Case, epochs: int = 3) -> Dict[str, object]
     ``peak_bytes``: tracemalloc's peak during ``fnnet.train`` of ``epochs`` full-batch SGD
     epochs (:meth:`Case.recipe`) above what was traced before the call (its set-up included).
     ``held_bytes``: what train keeps that a step does not need, from the shapes. It assumes
-    :data:`TRAIN_DATA_COPIES` copies of ``X`` ``(n0, m)`` and of ``Y`` ``(n_L, m)`` (the rows it
-    shuffles from and the shuffled rows), an int64 label vector ``(m,)`` for a classifying loss
-    and one copy of the params (those it trains). ``min_bytes``: a step's minimum, activations
+    :data:`TRAIN_DATA_COPIES` copies of ``X`` ``(n0, m)`` and of ``Y`` ``(n_L, m)``, an int64
+    label vector ``(m,)`` for a classifying loss and one copy of the params (those it trains). ``min_bytes``: a step's minimum, activations
     ``A1..AL`` plus gradients (as :func:`memory`). ``ratio``: ``(peak - held) / min``, the
     suite's ``train_mem_ratio``; None when below 1 (``formula_holds`` False): no step holds less
     than its minimum, so train then holds less than the assumption subtracts.

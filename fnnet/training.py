@@ -410,14 +410,16 @@ class _Run:
         n_in, n_out = params["W1"].shape[1], params[f"W{L}"].shape[0]
         self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
         self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
-        self.XT, self.YT = np.ascontiguousarray(self.X.T), np.ascontiguousarray(self.Y.T)  # made once
         self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
-        self.wT = None if self.weights is None else self.weights.reshape(-1, 1)
-        self.labelsT = labels_of(self.Y).reshape(-1, 1) if self.loss.classifies else None  # made once
-        self.rows = (self.XT, self.YT, self.wT, self.labelsT)
-        # shuffled into the same arrays every epoch (a fresh copy of a large data set costs page faults)
+        labels = labels_of(self.Y).reshape(1, -1) if self.loss.classifies else None  # made once
+        weights = None if self.weights is None else self.weights.reshape(1, -1)
+        #: An epoch of one batch without dropout is the data in its order (see :meth:`batches`);
+        #: else the examples are rows, shuffled into the same arrays every epoch (a fresh copy
+        #: of a large data set costs page faults every epoch).
         self.shuffles = self.batch_size < self.X.shape[1] or min(self.keep) < 1.0
-        self.shuffled = [None if a is None or not self.shuffles else np.empty_like(a) for a in self.rows]
+        self.whole = (self.X, self.Y, weights, labels)
+        self.rows = [None if a is None else np.ascontiguousarray(a.T) for a in self.whole] if self.shuffles else None
+        self.shuffled = [None if a is None else np.empty_like(a) for a in self.rows] if self.shuffles else None
         if (X_val is None) != (Y_val is None):
             raise ValueError("give both X_val and Y_val, or neither")
         self.validate = X_val is not None
@@ -482,7 +484,7 @@ class _Run:
         rounding of the sums over the examples, and cost a copy of the data every epoch)."""
         if self.shuffles:
             return _batches_of_rows(self.batch_size, rng, *self.rows, into=self.shuffled)
-        return [(self.X, self.Y, None if self.wT is None else self.wT.T, None if self.labelsT is None else self.labelsT.T)]
+        return [self.whole]
 
     def correct(self, AL: np.ndarray, labels: Optional[np.ndarray]) -> int:
         """How many of the batch's examples (their ``labels``, (1, b)) are classified right
