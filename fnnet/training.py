@@ -263,15 +263,13 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
-    work = Workspace(state.params, run.acts, run.keep, min(run.batch_size, run.X.shape[1]), state.grads,
-                     fused_output=run.acts[-1] is run.loss.natural_output)
     try:
         for epoch in range(state.epoch + 1, run.epochs + 1):
             lr = run.rate(epoch, state.history)
             cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
             for batch, (Xb, Yb, wb, labels) in enumerate(run.batches(state.rng), start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
-                buffers = work.at(Xb.shape[1])
+                buffers = state.work.at(Xb.shape[1])
                 AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng, buffers, checked=False)
                 J, J_data = run.cost(AL, Yb, state.params, c)
                 correct += run.correct(AL, labels)
@@ -283,7 +281,6 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
             if run.stopped(state, epoch):
                 break
     except KeyboardInterrupt:
-        state.settle()
         run.interrupted(state)
     finally:
         progress.close()
@@ -294,10 +291,12 @@ class _State:
     """What a run has made so far, updated after every step, so Ctrl-C loses none of it.
 
     This one runs a user's update: new params every step, new gradient arrays every batch
-    (``grads`` is None: the update may keep the ones it is given).
+    (``grads`` is None: the update may keep the ones it is given). ``work`` is the run's
+    :class:`fnnet._workspace.Workspace`.
     """
 
     grads: Optional[Params] = None
+    work: Workspace
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator) -> None:
@@ -314,9 +313,6 @@ class _State:
     def replace(self, params: Mapping[str, np.ndarray]) -> None:
         """Continue from (end with) ``params`` instead (a callback's :class:`Stop`)."""
         self.params = dict(params)
-
-    def settle(self) -> None:
-        """After Ctrl-C: make ``params`` those of the last completed step."""
 
     def step(self, run: "_Run", grads: Params, lr: float, epoch: int, batch: int, J: float) -> None:
         """One optimizer step, unless the cost or the new params are no longer finite."""
@@ -466,8 +462,12 @@ class _Run:
             params = dict(params)
             opt_state, history, epoch, rng = self.opt.init(params), {key: [] for key in keys}, 0, self.rng
         if self.in_place is None:
-            return _State(params, opt_state, history, epoch, rng)
-        return _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
+            state = _State(params, opt_state, history, epoch, rng)
+        else:
+            state = _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
+        state.work = Workspace(state.params, self.acts, self.keep, min(self.batch_size, self.X.shape[1]), state.grads,
+                               fused_output=self.acts[-1] is self.loss.natural_output)
+        return state
 
     def progress(self, first: int) -> Progress:
         if self.verbose <= 0:
