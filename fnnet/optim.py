@@ -37,7 +37,7 @@ import math
 import numbers
 from functools import partial
 from collections.abc import Mapping
-from typing import Callable, Dict, NamedTuple, Sequence, Tuple, Union
+from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -62,79 +62,80 @@ Params = Dict[str, np.ndarray]
 # --- the update rules, one array each ------------------------------------------------------
 #
 # Each takes one parameter array p, its gradient g (same shape and dtype) and its state arrays,
-# and writes the new p into ``out``, updating the state arrays IN PLACE, as the papers write
-# the algorithm (``v <- ...``). p is only read; g is scratch, which a rule may overwrite, and
-# ``out`` may be g itself. The public updates (through ``_lift``) give a rule copies and a new
-# ``out``, so they stay pure; ``fnnet.train`` gives it the arrays it owns (``InPlaceUpdate``),
-# with g as ``out``, and commits the new params once they are known to be finite.
+# updates the state arrays IN PLACE, as the papers write the algorithm (``v <- ...``), and
+# returns the new p: a new array, or ``out`` when one is given. p and g are only read, and
+# ``out`` may be g itself (g is read before ``out`` is written). The public updates (through
+# ``_lift``) give a rule copies of the state, so they stay pure; ``fnnet.train`` gives it the
+# arrays it owns (``InPlaceUpdate``), with g as ``out``, and commits the new params once they
+# are known to be finite.
 
 
-def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float, out: np.ndarray) -> None:
+def _sgd(p: np.ndarray, g: np.ndarray, *, lr: float, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Gradient descent: ``p <- p - lr * g``.
 
     >>> import numpy as np
-    >>> g = np.array([4.0]); _sgd(np.array([1.0]), g, lr=0.25, out=g); g
+    >>> _sgd(np.array([1.0]), np.array([4.0]), lr=0.25)
     array([0.])
     """
-    g *= lr  # scaled where it lies: no array of p's size is made
-    np.subtract(p, g, out=out)
+    new = np.multiply(g, -lr, out=out)  # -lr g + p, made in one array
+    new += p
+    return new
 
 
 def _momentum(p: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float, nesterov: bool,
-              out: np.ndarray) -> None:
+              out: Optional[np.ndarray] = None) -> np.ndarray:
     """Heavy ball, or Nesterov's accelerated gradient (Sutskever et al. 2013).
 
     ``v <- beta * v - lr * g``, then ``p <- p + v`` (or ``p + beta * v - lr * g``).
 
     >>> import numpy as np
-    >>> p, v, out = np.array([1.0]), np.array([2.0]), np.empty(1)
-    >>> _momentum(p, np.array([1.0]), v, lr=0.5, beta=0.5, nesterov=False, out=out); out, v
+    >>> v = np.array([2.0])
+    >>> _momentum(np.array([1.0]), np.array([1.0]), v, lr=0.5, beta=0.5, nesterov=False), v
     (array([1.5]), array([0.5]))
     """
-    g *= lr
     v *= beta
-    v -= g
-    np.add(p, beta * v - g if nesterov else v, out=out)
+    v -= lr * g
+    return np.add(p, beta * v - lr * g if nesterov else v, out=out)
 
 
 def _rmsprop(p: np.ndarray, g: np.ndarray, s: np.ndarray, *, lr: float, rho: float, eps: float,
-             out: np.ndarray) -> None:
+             out: Optional[np.ndarray] = None) -> np.ndarray:
     """RMSprop (Hinton, Neural Networks for Machine Learning, lecture 6e).
 
     ``s <- rho * s + (1 - rho) * g**2``, then ``p <- p - lr * g / (sqrt(s) + eps)``.
 
     >>> import numpy as np
-    >>> s, out = np.array([0.0]), np.empty(1)
-    >>> _rmsprop(np.array([1.0]), np.array([2.0]), s, lr=0.1, rho=0.75, eps=1e-8, out=out); s
-    array([1.])
+    >>> s = np.array([0.0])
+    >>> _rmsprop(np.array([1.0]), np.array([2.0]), s, lr=0.1, rho=0.75, eps=1e-8), s
+    (array([0.8]), array([1.]))
     """
     s *= rho
     s += (1.0 - rho) * g**2
-    np.subtract(p, lr * g / (np.sqrt(s) + eps), out=out)
+    return np.subtract(p, lr * g / (np.sqrt(s) + eps), out=out)
 
 
-def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float, eps: float, out: np.ndarray) -> None:
+def _adagrad(p: np.ndarray, g: np.ndarray, G: np.ndarray, *, lr: float, eps: float, out: Optional[np.ndarray] = None) -> np.ndarray:
     """AdaGrad (Duchi, Hazan & Singer 2011), diagonal form.
 
     ``G <- G + g**2``, then ``p <- p - lr * g / (sqrt(G) + eps)``.
 
     >>> import numpy as np
-    >>> G, out = np.array([16.0]), np.empty(1)
-    >>> _adagrad(np.array([1.0]), np.array([3.0]), G, lr=0.5, eps=0.0, out=out); out, G
+    >>> G = np.array([16.0])
+    >>> _adagrad(np.array([1.0]), np.array([3.0]), G, lr=0.5, eps=0.0), G
     (array([0.7]), array([25.]))
     """
     G += g**2
-    np.subtract(p, lr * g / (np.sqrt(G) + eps), out=out)
+    return np.subtract(p, lr * g / (np.sqrt(G) + eps), out=out)
 
 
 def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-          beta2: float, eps: float, t: int, out: np.ndarray) -> None:
+          beta2: float, eps: float, t: int, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Adam (Kingma & Ba 2015, Algorithm 1) at step ``t`` (1 for the first step).
 
     >>> import numpy as np
-    >>> m, v, out = np.array([0.0]), np.array([0.0]), np.empty(1)
-    >>> _adam(np.array([1.0]), np.array([2.0]), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, out=out)
-    >>> out, m, v     # first step: m_hat = g, v_hat = g**2, so p moves by lr * sign(g)
+    >>> m, v = np.array([0.0]), np.array([0.0])
+    >>> p = _adam(np.array([1.0]), np.array([2.0]), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1)
+    >>> p, m, v     # first step: m_hat = g, v_hat = g**2, so p moves by lr * sign(g)
     (array([0.9]), array([0.2]), array([0.004]))
     """
     m *= beta1
@@ -143,24 +144,24 @@ def _adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: flo
     v += (1.0 - beta2) * g**2      # v <- beta2 v + (1 - beta2) g^2
     # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1**t) and
     # v_hat = v / (1 - beta2**t) applied as scalars rather than as two more arrays
-    np.subtract(p, lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps), out=out)
+    return np.subtract(p, lr / (1.0 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1.0 - beta2**t) + eps), out=out)
 
 
 def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: float, beta1: float,
-           beta2: float, eps: float, t: int, decay: float, out: np.ndarray) -> None:
+           beta2: float, eps: float, t: int, decay: float, out: Optional[np.ndarray] = None) -> np.ndarray:
     """AdamW (Loshchilov & Hutter 2019, Algorithm 2): Adam's step plus a decay of ``p`` itself.
 
     ``p <- p - lr * (m_hat / (sqrt(v_hat) + eps) + decay * p)``: the decay never enters m or v.
 
     >>> import numpy as np
-    >>> out = np.empty(1)
     >>> _adamw(np.array([1.0]), np.array([2.0]), np.array([0.0]), np.array([0.0]),
-    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5, out=out); out
+    ...        lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, t=1, decay=0.5)
     array([0.85])
     """
-    _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t, out=out)
+    new = _adam(p, g, m, v, lr=lr, beta1=beta1, beta2=beta2, eps=eps, t=t, out=out)
     if decay:
-        out -= lr * decay * p
+        new -= lr * decay * p
+    return new
 
 
 # --- each optimizer: its rule, state and hyper-parameters, each checked in one place ---------
@@ -243,9 +244,8 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
         Its name, for messages (``"adam"``); ``init_{optimizer}`` (or the one in ``_INIT_OF``)
         made the state.
     rule : callable
-        ``rule(p, g, *slot_arrays, out=new_p, **hyper)``, which writes the new ``p`` into
-        ``out`` and updates the slot arrays in place (and may overwrite ``g``): it is given
-        copies and a new ``out``, which are returned.
+        ``rule(p, g, *slot_arrays, **hyper) -> new_p``, which updates the slot arrays in place:
+        it is given copies of the state, which are returned with the new ``p``.
     params : dict of ndarray
         Float arrays of any shapes: ``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` is ``(n_l, 1)``.
     grads : dict of ndarray
@@ -288,12 +288,12 @@ def _lift(optimizer: str, rule: Callable, params: Mapping[str, np.ndarray], grad
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         for key, p in params.items():
             dtype = p.dtype
-            arrays = (np.empty_like(p), *[old[key].astype(dtype) for old in olds])  # the new arrays
+            slot_arrays = [old[key].astype(dtype) for old in olds]  # the new state: copies, updated in place
             try:
-                rule(p, grads[key].astype(dtype), *arrays[1:], out=arrays[0], **hyper_of[key])
+                new_p = rule(p, grads[key].astype(dtype, copy=False), *slot_arrays, **hyper_of[key])
             except FloatingPointError as err:
                 raise _numeric_error(optimizer, key, params, grads, state, slots, str(err)) from None
-            results[key] = arrays
+            results[key] = (new_p, *slot_arrays)
     # finite in, finite out (or the errstate raised): a NaN/inf in a result came in
     if not all_finite(*(a for arrays in results.values() for a in arrays)):
         key = next(key for key, arrays in results.items() if not all_finite(*arrays))

@@ -216,7 +216,8 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     Returns
     -------
     params : dict
-        The trained parameters, new arrays, same keys, shapes and dtype.
+        The trained parameters, same keys, shapes and dtype: arrays train made (with a built-in
+        optimizer, views of the one block of memory it trained in), never those passed in.
     history : dict of lists
         One float per epoch: ``"cost"``, the mean over the epoch's batches of each batch's
         cost (computed before that batch's update, with the penalty, if any; then
