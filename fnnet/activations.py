@@ -54,7 +54,8 @@ class Activation:
         ``g(Z) -> A``: maps an array of shape ``(n, m)`` to a new array of the same shape.
         It must not modify ``Z``. If it takes a keyword ``out`` (``g(Z, out=None)``, as a
         NumPy ufunc does), :func:`fnnet.train` passes an ``(n, m)`` array of ``Z``'s dtype to
-        write ``A`` into, reused from batch to batch (``out`` may be ``Z`` itself).
+        write ``A`` into, reused from batch to batch. ``out`` may be ``Z`` itself: each
+        entry of ``Z`` must be read before ``out`` is written there (element-wise ufuncs do).
     derivative : callable, optional
         ``g'(Z) -> D``: the element-wise derivative ``dA/dZ``, shape ``(n, m)``. Needed unless
         ``from_output`` is given.

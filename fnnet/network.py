@@ -158,29 +158,29 @@ def forward(params: Mapping[str, np.ndarray], X, activations: Sequence[Union[str
 
 def forward_pass(params: Mapping[str, np.ndarray], X: np.ndarray, acts: Sequence[Activation],
                  keep: Optional[Sequence[float]] = None, rng: Optional[np.random.Generator] = None,
-                 work: Buffers = NEW, checked: bool = True) -> Tuple[np.ndarray, dict]:
+                 work: Buffers = NEW) -> Tuple[np.ndarray, dict]:
     """:func:`forward` on validated arguments: ``X`` of the params' dtype, ``acts`` resolved,
     ``keep`` the keep probability of each layer (None: no dropout); ``work``: the arrays to
-    write ``Z`` and ``A`` into (``fnnet.train``'s workspace), by default new ones. ``checked=False``: no
-    ValueError for a layer that overflows (``fnnet.train`` finds a NaN/inf in the cost and
-    the params instead, and stops with a ``TrainingDiverged`` that keeps its work)."""
+    write ``Z`` and ``A`` into (``fnnet.train``'s workspace), by default new ones.
+    A layer that overflows is a ``ValueError`` naming it (``fnnet.train`` turns it into a
+    ``TrainingDiverged`` that keeps its work)."""
     cache = {"A0": X, "activations": tuple(acts)}
     A, finite = X, True
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are found and named below
         for layer, g in enumerate(acts, start=1):
             Z = product(params[f"W{layer}"], A, work.Z[layer])
             Z += params[f"b{layer}"]                                   # Z = W A + b
-            finite = finite and (not checked or all_finite(Z))  # before g can squash a NaN/inf (tanh(inf) = 1)
+            finite = finite and all_finite(Z)  # before g can squash a NaN/inf (tanh(inf) = 1)
             A = g.apply(Z, layer, work.A[layer])                       # A = g(Z)
             dropped = keep is not None and keep[layer - 1] < 1.0  # a dropped-out A is not g(Z): g' from Z
             if g.needs_z or dropped:
                 cache[f"Z{layer}"] = Z
             if dropped:
                 D = dropout_mask(A.shape, keep[layer - 1], rng, A.dtype)
-                A *= D                                                 # inverted dropout
+                A = A * D if A is Z else np.multiply(A, D, out=A)      # inverted dropout (Z is kept)
                 cache[f"D{layer}"] = D
             cache[f"A{layer}"] = A
-        if checked and not (finite and all_finite(A)):
+        if not (finite and all_finite(A)):
             _explain_nonfinite(params, cache)
     return A, cache
 
@@ -306,13 +306,16 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
                 g, D = acts[layer - 2], cache.get(f"D{layer - 1}")
                 A_out = A_prev if D is None else None                 # a dropped-out A is not g(Z)
                 # g'(Z_prev) is read first: train's workspace writes dA_prev over A_prev
-                slope = None if g.jacobian_product else g.slope(A_out, cache.get(f"Z{layer - 1}"), layer - 1)
+                Z_prev = cache.get(f"Z{layer - 1}")
+                slope = None if g.jacobian_product else g.slope(A_out, Z_prev, layer - 1)
+                if slope is not None and work.dA[layer - 1] is A_prev and np.may_share_memory(slope, A_prev):
+                    slope = slope.copy()  # g' given as A itself (g = exp): it must outlive A_prev's memory
             dA = product(W.T, dZ, work.dA[layer - 1])                 # dA_prev = W^T dZ
             if layer > 1:
                 if D is not None:
                     dA *= D                                           # through the dropout mask
-                if slope is None:
-                    dZ = g.jacobian_product(dA, A_prev)
+                if slope is None:  # the Jacobian at g(Z_prev), which a dropped-out A_prev is not
+                    dZ = g.jacobian_product(dA, A_prev if D is None else g.apply(Z_prev, layer - 1))
                 else:
                     dA *= slope                                       # dZ_prev = g'(Z_prev) * dA_prev
                     dZ = dA

@@ -194,7 +194,7 @@ class _Method(NamedTuple):
     the rule's hyper-parameters, lr aside), whether its state counts steps (``t``), and the
     hyper-parameters that apply to weights only (0.0 for biases)."""
 
-    rule: Callable[..., None]
+    rule: Callable[..., np.ndarray]
     slots: Tuple[str, ...]
     hyper: Callable[..., dict]
     counts_steps: bool = False
@@ -331,6 +331,13 @@ class InPlaceUpdate:
         self.optimizer, self.method = optimizer, _METHODS[optimizer]
         self.hyper = self.method.hyper(**options)
         self.weights_only = {k: self.hyper.pop(k) for k in self.method.weights_only}
+
+    def check_state(self, params: Mapping[str, np.ndarray], state) -> None:
+        """``state`` is what this optimizer's init makes for ``params`` (checked once, as the
+        public update checks it every call)."""
+        _check_state(params, state, self.method.slots, self.optimizer)
+        if self.method.counts_steps:
+            _step_count(state, self.optimizer)
 
     def __call__(self, params: Params, grads: Params, state: dict, lr: float) -> dict:
         """One step with learning rate ``lr`` (checked by the caller); returns the state

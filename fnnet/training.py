@@ -271,7 +271,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
             for batch, (Xb, Yb, wb, labels) in enumerate(run.batches(state.rng), start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 buffers = state.work.at(Xb.shape[1])
-                AL, cache = forward_pass(state.params, Xb, run.acts, run.keep, state.rng, buffers, checked=False)
+                AL, cache = run.forward(state, Xb, buffers, epoch, batch)
                 J, J_data = run.cost(AL, Yb, state.params, c)
                 correct += run.correct(AL, labels)
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c, work=buffers)
@@ -324,7 +324,7 @@ class _State:
                 params, opt_state = run.update(self.params, grads, self.opt_state, lr=lr, **run.options)
         except (ValueError, FloatingPointError) as err:  # the built-ins name an overflow or a NaN/inf
             raise run.diverged(f"the update failed ({err})", self, epoch, batch) from None
-        if not (run.update_checks_results or all_finite(*params.values())):
+        if not all_finite(*params.values()):
             raise run.diverged("a parameter became NaN or inf", self, epoch, batch)
         self.params, self.opt_state = params, opt_state
 
@@ -340,6 +340,7 @@ class _OwnedState(_State):
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator, update: InPlaceUpdate) -> None:
+        update.check_state(params, opt_state)  # a user's init, or a checkpoint's state
         self.store, self.grad_store = Grouped(params, params), Grouped(params)
         slots = {slot: Grouped(params, opt_state[slot]) for slot in update.method.slots}
         steps = {"t": opt_state["t"]} if update.method.counts_steps else {}
@@ -370,8 +371,7 @@ class _OwnedState(_State):
         return dict(self.store.views)  # views of the one array train made: returned, not copied
 
     def replace(self, params: Mapping[str, np.ndarray]) -> None:
-        for key, view in self.params.items():
-            view[...] = params[key]
+        np.copyto(self.store.whole, Grouped(self.params, params).whole)  # one call, as a step commits
 
 
 class _Run:
@@ -392,8 +392,6 @@ class _Run:
         self.options = _optimizer_options(optimizer_options)
         _check_update_signature(self.opt, dict(self.options, lr=1.0))
         self.update = self.opt.update
-        # the built-in updates raise for a NaN/inf result (caught above); a user's is checked here
-        self.update_checks_results = any(self.update is opt.update for opt in OPTIMIZERS.values())
         self.in_place = _in_place_update(self.opt, self.options)
         self.seed, self.rng = seed, make_rng(seed, None)
         if not isinstance(verbose, (int, np.integer)) or isinstance(verbose, bool):
@@ -487,6 +485,14 @@ class _Run:
             return _batches_of_rows(self.batch_size, rng, *self.rows, into=self.shuffled)
         return [self.whole]
 
+    def forward(self, state: "_State", Xb: np.ndarray, buffers, epoch: int, batch: int):
+        """``forward_pass`` on a batch; a layer that overflows (weights grown huge) stops the
+        run with a :class:`TrainingDiverged` that keeps the params of the last step."""
+        try:
+            return forward_pass(state.params, Xb, self.acts, self.keep, state.rng, buffers)
+        except ValueError as err:
+            raise self.diverged(f"the forward pass failed ({err})", state, epoch, batch) from None
+
     def correct(self, AL: np.ndarray, labels: Optional[np.ndarray]) -> int:
         """How many of the batch's examples (their ``labels``, (1, b)) are classified right
         (0 for a regression loss)."""
@@ -526,7 +532,7 @@ class _Run:
             state.history["accuracy"].append(correct / self.X.shape[1])
         if self.validate:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                AL, _ = forward_pass(state.params, self.X_val, self.acts, checked=False)
+                AL, _ = forward_pass(state.params, self.X_val, self.acts)
                 state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
             if self.loss.classifies:
                 right = np.count_nonzero(labels_of(AL) == labels_of(self.Y_val))

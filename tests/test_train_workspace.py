@@ -144,7 +144,7 @@ def test_a_layer_that_overflows_in_train_is_a_divergence_not_a_lost_run(spiral):
     params0["W3"] = np.full((3, 5), 1e308)     # W3 A2 = 5e308 overflows float64
     with pytest.raises(ValueError, match="layer 3 overflowed"):
         fnnet.forward(params0, X, ACTS)
-    with pytest.raises(fnnet.TrainingDiverged, match="epoch 1, batch 1: the cost is nan") as info:
+    with pytest.raises(fnnet.TrainingDiverged, match="epoch 1, batch 1: the forward pass failed .layer 3 overflowed") as info:
         fnnet.train(params0, X, Y, ACTS, "cce", epochs=2, batch_size=16, lr=0.1, seed=0, verbose=0)
     for key in params0:
         assert np.array_equal(info.value.params[key], params0[key])
@@ -265,3 +265,54 @@ def test_hidden_activations_of_every_kind_match_the_public_functions(spiral):
                 p = fnnet.sgd_step(p, fnnet.backward(p, cache, Yb, "cce"), 0.05)
         for key in p:
             assert np.array_equal(trained[key], p[key]), (keep, key)
+
+
+def test_a_slope_that_is_the_output_itself_survives_dA_written_over_A(spiral):
+    """g = exp, g' = g: from_output returns A itself, whose memory dA then takes."""
+    X, Y = spiral
+    exp = fnnet.Activation("exp", np.exp, from_output=lambda A: A)
+    acts = [exp, "softmax"]
+    params0 = fnnet.init_params([2, 4, 3], seed=0, init="small")
+    trained, _ = fnnet.train(params0, X, Y, acts, "cce", epochs=2, batch_size=16, lr=0.1, seed=0, verbose=0)
+    expected = _hand_loop(params0, X, Y, acts, "cce", "sgd", 2, 16, 0.1, 0)
+    for key in expected:
+        assert np.array_equal(trained[key], expected[key]), key
+
+
+def test_a_hidden_jacobian_activation_under_dropout_gets_g_of_z():
+    """The Jacobian product is taken at g(Z), not at the dropped-out A (checked by gradcheck)."""
+    exp = fnnet.Activation("exp", np.exp, jacobian_product=lambda dA, A: dA * A)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 6)), np.eye(2)[rng.integers(0, 2, 6)].T
+    params = fnnet.init_params([3, 4, 2], seed=1, init="small")
+    report = fnnet.gradcheck(params, X, Y, [exp, "softmax"], "cce", keep_prob=0.5, rng=np.random.default_rng(3))
+    assert report.ok, report
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_penalties_and_a_chain_rule_output_match_the_public_functions(spiral, dtype):
+    X, Y = spiral
+    acts = ["tanh", "relu", "sigmoid"]   # sigmoid + mse: the output delta by the chain rule, no buffer
+    params0 = fnnet.init_params([2, 6, 5, 3], seed=2, dtype=dtype)
+    trained, _ = fnnet.train(params0, X, Y, acts, "mse", epochs=2, batch_size=16, lr=0.1, seed=0, verbose=0,
+                             l2=1e-2, l1=1e-3, optimizer="adam")
+    opt, rng = fnnet.get_optimizer("adam"), np.random.default_rng(0)
+    p, state = params0, opt.init(params0)
+    for _ in range(2):
+        for Xb, Yb in fnnet.batches(X, Y, 16, rng):
+            AL, cache = fnnet.forward(p, Xb, acts)
+            p, state = opt.update(p, fnnet.backward(p, cache, Yb, "mse", l2=1e-2, l1=1e-3), state, lr=0.1)
+    for key in p:
+        assert np.array_equal(trained[key], p[key]), key
+
+
+def test_a_state_that_does_not_fit_the_built_in_update_is_refused(spiral):
+    X, Y = spiral
+    params0 = fnnet.init_params(LAYERS, seed=0)
+    with pytest.raises(ValueError, match="state has no 'm'; pass the dict returned by init_adam"):
+        fnnet.train(params0, X, Y, ACTS, "cce", epochs=1, batch_size=16, lr=0.1, seed=0, verbose=0,
+                    optimizer=(fnnet.init_sgd, fnnet.adam_update))
+    bad_init = (lambda p: {"velocity": {k: 0.5 for k in p}}, fnnet.momentum_update)
+    with pytest.raises(TypeError, match=r"state\['velocity'\]\['W1'\] must be a numpy.ndarray"):
+        fnnet.train(params0, X, Y, ACTS, "cce", epochs=1, batch_size=16, lr=0.1, seed=0, verbose=0,
+                    optimizer=bad_init)
