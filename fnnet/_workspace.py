@@ -89,7 +89,7 @@ class Workspace:
                  fused_output: bool = True) -> None:
         L, dtype = len(acts), params["W1"].dtype
         self.sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
-        self.dtype, self.width, self.grads = dtype, width, grads
+        self.grads = grads
         self.A = [None] + [np.empty(n * width, dtype) for n in self.sizes[1:]]
         # Z is kept beside A only where the backward pass needs it (custom activations, dropout)
         self.Z = [None] + [np.empty(n * width, dtype) if act.needs_z or (keep is not None and keep[l] < 1.0) else None

@@ -215,13 +215,13 @@ _METHODS: Dict[str, _Method] = {
 def _update(optimizer: str, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping,
             lr: float, **options) -> Tuple[Params, dict]:
     """The public update of a built-in ``optimizer``: its options checked, its rule lifted."""
-    method = _METHODS[optimizer]
     lr = check_lr(lr)
-    hyper = method.hyper(**options)
+    step = InPlaceUpdate(optimizer, options)  # the options checked, as train checks them once
+    method, hyper = step.method, dict(step.hyper)
     if method.counts_steps:
         hyper["t"] = _step_count(state, optimizer) + 1
     new_params, slots = _lift(optimizer, method.rule, params, grads, state, method.slots,
-                              weights_only={k: hyper.pop(k) for k in method.weights_only}, lr=lr, **hyper)
+                              weights_only=step.weights_only, lr=lr, **hyper)
     return new_params, ({**slots, "t": hyper["t"]} if method.counts_steps else slots)
 
 
