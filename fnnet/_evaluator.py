@@ -34,7 +34,17 @@ from .activations import Activation
 from .losses import Loss
 from .regularization import penalty
 
-Slopes = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # central, up, down, crossed; (K,) each
+# central, up, down, crossed (None: not known), round-off of the central difference; (K,) each
+Slopes = Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], np.ndarray]
+#: Relative round-off of one evaluation of a cost, in units of its precision (a sum of terms
+#: rounds each partial sum; a few units for the costs of order-1 terms that networks have).
+ROUNDOFF_UNITS = 4.0
+#: Points ``f`` is evaluated at to measure its noise, and their spacing (relative to each entry).
+NOISE_POINTS, NOISE_STEP = 8, 1e-9
+#: The error of one value of ``f`` in units of its measured noise (a noise estimate is rough).
+NOISE_UNITS = 3.0
+#: The same for the exact changes of :class:`NetworkSide`, relative to the changes themselves.
+CHANGE_ROUNDOFF_UNITS = 64.0
 # Working memory of one batch of perturbed copies (small batches stay in cache).
 BATCH_BYTES = 4 * 2**20
 
@@ -47,25 +57,38 @@ class FunctionSide:
     """Central differences of any scalar ``f`` of a dict of arrays, two calls per entry.
 
     ``f`` is called on this object's float64 copy of ``params``; each entry is restored after
-    its pair of calls (also when ``f`` raises), so ``params`` is never touched.
+    its pair of calls (also when ``f`` raises), so ``params`` is never touched. An entry of a
+    float32 array is moved to the float32 numbers nearest ``p +- eps``, so the step is exact
+    even where ``f`` computes in float32. :meth:`start` checks ``f`` itself before any slope:
+    that it gives the same value twice (else :class:`ValueError`), and whether it computes in
+    float32 (``unit``, the precision of its values).
     """
+
+    #: Entries of one key re-examined with more steps (each costs ``f`` six to twelve calls).
+    examine_cap = 256
 
     def __init__(self, f: Callable, params: Mapping[str, np.ndarray]) -> None:
         if not callable(f):
             raise TypeError(f"f must be a callable f(params) -> float, got {type(f).__name__}")
         if not isinstance(params, Mapping):
             raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
-        self.f, self.work, self.calls = f, {}, 0
+        self.f, self.work, self.calls, self.single = f, {}, 0, set()
         for key, value in params.items():
             if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
                 what = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
                 raise TypeError(f"params[{key!r}] must be a real numpy.ndarray, got {what}")
             self.work[key] = np.array(value, dtype=np.float64, order="C")  # our copy: f sees only this
+            if value.dtype == np.float32:
+                self.single.add(key)
+        self.unit = float(np.finfo(np.float64).eps) / 2  # of f's values; float32's after start() if so
+        self.float32_reason, self.noise = "", 0.0
 
     def value(self, where: Callable[[], str] = lambda: "at params (unperturbed)") -> float:
         """``f`` at the working copy, checked to be a finite real scalar; ``where()`` says where."""
         J = self.f(self.work)
         self.calls += 1
+        if isinstance(J, np.float32) and not self.float32_reason:
+            self.float32_reason = "f returns a numpy.float32"
         if not isinstance(J, float):  # a Python float needs no further check
             if np.ndim(J) != 0 or not isinstance(np.asarray(J).item(), numbers.Real):
                 raise TypeError(f"f must return a real scalar, got {type(J).__name__} {np.shape(J)}")
@@ -74,6 +97,76 @@ class FunctionSide:
             raise ValueError(f"f returned {J} {where()}")
         return J
 
+    def start(self) -> float:
+        """``f`` at params, checked: ten calls (twice at params, once at a nearby point, and at
+        ``NOISE_POINTS - 1`` points along a short line to measure its noise).
+
+        Raises ``ValueError`` when the two calls at params differ (dropout masks drawn inside
+        ``f``). Sets ``unit`` to float32's when ``f``'s values are float32 numbers (both the
+        value at params and at the nearby point), or when ``f`` returns a ``numpy.float32``.
+        """
+        J = self.value()
+        again = self.value(lambda: "at params, called a second time")
+        if again != J:
+            raise ValueError(
+                f"f is not deterministic: f(params) returned {J!r}, then {again!r} for the same params. "
+                "A gradient check needs the same f at every call: hold the dropout masks fixed (draw them "
+                "once, outside f) and any other randomness too")
+        near = self._nearby_value()
+        single = all(float(np.float32(v)) == v for v in (J, near)) and near != J
+        if single and not self.float32_reason:
+            self.float32_reason = "f computes in float32 (its values are float32 numbers)"
+        if self.float32_reason:
+            self.unit = float(np.finfo(np.float32).eps) / 2
+        self.cost = J
+        self.noise = self._noise(J)
+        return J
+
+    def _noise(self, J: float) -> float:
+        """The noise of ``f``'s values near params, measured (Moré and Wild's ECnoise): ``f`` at
+        ``NOISE_POINTS`` points a tiny step apart along a fixed direction, whose high-order
+        differences hold nothing of a smooth ``f`` but its noise; at least ``f``'s round-off.
+        A learner's ``log(1 - AL)`` with ``AL`` near 1 is noisier than ``|J|`` says."""
+        base = {key: arr.copy() for key, arr in self.work.items()}
+        values = [J]
+        try:
+            for i in range(1, NOISE_POINTS):
+                for key, arr in self.work.items():
+                    flat, start = arr.reshape(-1), base[key].reshape(-1)
+                    step = np.where(np.arange(flat.size) % 3 == 0, 1.0, -0.5) * np.maximum(np.abs(start), 1.0)
+                    flat[...] = start + i * NOISE_STEP * step
+                values.append(self.value(lambda: "at a point near params (measuring f's noise)"))
+        finally:
+            for key in self.work:
+                self.work[key][...] = base[key]
+        values = np.array(values)
+        estimates = []
+        for order in range(3, NOISE_POINTS):
+            diffs = np.diff(values, n=order)
+            gamma = math.factorial(order) ** 2 / math.factorial(2 * order)
+            estimates.append(math.sqrt(gamma * float(np.mean(diffs ** 2))))
+        return max(float(np.median(estimates)), self.unit * abs(J))
+
+    def _nearby_value(self) -> float:
+        """``f`` at params moved by a relative ``1e-3`` (and ``1e-3`` for zeros) in a fixed pattern."""
+        base = {key: arr.copy() for key, arr in self.work.items()}
+        try:
+            for arr in self.work.values():
+                flat = arr.reshape(-1)
+                flat += 1e-3 * np.where(np.arange(flat.size) % 2 == 0, 1.0, -1.0) * np.maximum(np.abs(flat), 1.0)
+            return self.value(lambda: "at a point near params (checking f's precision)")
+        finally:
+            for key in self.work:
+                self.work[key][...] = base[key]
+
+    def _moved(self, key: str, p: float, step: float) -> float:
+        """``p + step`` (in float32 for a float32 array); at least one representable number away."""
+        value = p + step
+        if key in self.single:
+            moved = np.float32(value)
+            return float(moved if moved != p else np.nextafter(np.float32(p), np.float32(np.copysign(np.inf, step))))
+        return value if value != p else float(np.nextafter(p, np.copysign(np.inf, step)))
+
     def pair(self, key: str, i: int, eps: float) -> Tuple[float, float, float, float]:
         """``(J_up, step_up, J_down, step_down)`` for entry ``i`` of ``key`` moved by ``+-eps``;
         the steps actually taken, after rounding."""
@@ -81,22 +174,26 @@ class FunctionSide:
         p = flat[i]
         where = lambda: f"with params[{key!r}][{entry_index(self.work[key].shape, i)}] perturbed by +-{eps:g}"  # noqa: E731
         try:
-            flat[i] = p + eps
+            flat[i] = self._moved(key, p, eps)
             up, J_up = flat[i] - p, self.value(where)
-            flat[i] = p - eps
+            flat[i] = self._moved(key, p, -eps)
             down, J_down = flat[i] - p, self.value(where)
         finally:
             flat[i] = p
         return J_up, up, J_down, down
 
+    def _roundoff(self, *values: float) -> float:
+        return max(ROUNDOFF_UNITS * self.unit * max(abs(v) for v in values), NOISE_UNITS * self.noise)
+
     def entry_slopes(self, key: str, flat: np.ndarray, eps: float, progress) -> Slopes:
         J = self.cost
-        out = np.empty((3, flat.size))
+        out = np.empty((4, flat.size))
         for n, i in enumerate(flat):
             J_up, up, J_down, down = self.pair(key, int(i), eps)
-            out[:, n] = (J_up - J_down) / (up - down), (J_up - J) / up, (J - J_down) / -down
+            out[:, n] = ((J_up - J_down) / (up - down), (J_up - J) / up, (J - J_down) / -down,
+                         2.0 * self._roundoff(J_up, J, J_down) / (up - down))
             progress.update(1)
-        return out[0], out[1], out[2], np.zeros(flat.size, dtype=bool)
+        return out[0], out[1], out[2], None, out[3]
 
     def direction_slopes(self, V: Mapping[str, np.ndarray], eps: float, progress) -> Slopes:
         J, k = self.cost, len(next(iter(V.values())))
@@ -112,7 +209,8 @@ class FunctionSide:
         finally:
             for key in V:
                 self.work[key][...] = base[key]
-        return (J_up - J_down) / (2 * eps), (J_up - J) / eps, (J - J_down) / eps, np.zeros(k, dtype=bool)
+        R = np.array([self._roundoff(u, J, d) for u, d in zip(J_up, J_down)]) / eps
+        return (J_up - J_down) / (2 * eps), (J_up - J) / eps, (J - J_down) / eps, None, R
 
 
 def network_function(X: np.ndarray, Y: np.ndarray, acts: Sequence[Activation], loss: Loss,
@@ -138,13 +236,20 @@ class NetworkSide:
     A batch of ``K`` copies of a layer's ``(n, m)`` change is one ``(n, K, m)`` array:
     ``(n, K * m)`` for the matmul, and a per-column activation (softmax) stays per example.
     ``params`` hold ``W1..WL`` and ``b1..bL``; ``X`` (n0, m) and ``Y`` (n_L, m) are float64 and
-    validated.
+    validated; ``c`` (1, m), the column factors of sample weights (None: unweighted), needs a
+    loss whose changes take them (:meth:`fnnet.Loss.weighted_changes`).
     """
+
+    #: Every suspicious entry is re-examined: the exact changes are cheap.
+    examine_cap = None
+    calls = 0
 
     def __init__(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
                  acts: Sequence[Activation], loss: Loss, masks: Optional[Mapping[int, np.ndarray]] = None,
-                 l2: float = 0.0, l1: float = 0.0) -> None:
+                 l2: float = 0.0, l1: float = 0.0, c: Optional[np.ndarray] = None,
+                 analytic_unit: Optional[float] = None) -> None:
         self.L, self.acts, self.loss, self.Y, self.m = len(acts), tuple(acts), loss, Y, X.shape[1]
+        self.c = c
         self.W = [None] + [params[f"W{l}"].astype(np.float64) for l in range(1, self.L + 1)]
         self.b = [None] + [params[f"b{l}"].astype(np.float64) for l in range(1, self.L + 1)]
         self.D = {l: np.asarray(D, dtype=np.float64) for l, D in (masks or {}).items()}  # dropout, held fixed
@@ -154,8 +259,12 @@ class NetworkSide:
             self.Z.append(self.W[layer] @ self.A[-1] + self.b[layer])
             self.G.append(self.acts[layer - 1].function(self.Z[-1]))
             self.A.append(self.G[-1] * self.D[layer] if layer in self.D else self.G[-1])
+        # A float32 backward rounds each Z by about its unit times |W| |A| + |b|: within that of a
+        # kink, its side of the kink may not be the float64 network's, so such a Z counts as at the kink.
+        self.band = [None] + ([ROUNDOFF_UNITS * analytic_unit * (np.abs(self.W[l]) @ np.abs(self.A[l - 1]) + np.abs(self.b[l]))
+                               for l in range(1, self.L + 1)] if analytic_unit else [None] * self.L)
         self.logits = loss.uses_logits(self.acts[-1])  # the cost from Z_L (log-sigmoid, log-softmax)
-        self.cost = loss.network_cost(self.acts[-1], self.A[-1], Y, self.Z[-1]) + sum(
+        self.cost = loss.network_cost(self.acts[-1], self.A[-1], Y, self.Z[-1], c) + sum(
             0.5 * l2 * float(np.vdot(W, W)) + l1 * float(np.abs(W).sum()) for W in self.W[1:])
 
     def penalty_change(self, W: np.ndarray, dW: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -175,6 +284,17 @@ class NetworkSide:
         dA = self.acts[layer - 1].change(z, self.G[layer][:, None, cols], dZ)
         return dA * self.D[layer][:, None, cols] if layer in self.D else dA
 
+    def crosses_kink(self, layer: int, z: np.ndarray, zn: np.ndarray, where) -> np.ndarray:
+        """Where ``Z{layer}`` moving from ``z`` to ``zn`` crosses a kink of its activation, or (for a
+        float32 analytic side) starts within float32 round-off of one; ``where`` indexes the
+        layer's ``(n, m)`` band like ``z``."""
+        crossed = self.acts[layer - 1].crosses_kink(z, zn)
+        band = self.band[layer]
+        if band is not None:
+            for kink in self.acts[layer - 1].kinks:
+                crossed |= np.abs(z - kink) <= band[where]
+        return crossed
+
     # --- the exact changes -------------------------------------------------------------------
     def loss_change(self, d: np.ndarray, col: Optional[int] = None) -> np.ndarray:
         """``J`` changes (K,) for output changes ``d`` (n_L, K, m): of ``Z_L`` for the logits
@@ -183,9 +303,10 @@ class NetworkSide:
             full = np.zeros(d.shape[:2] + (self.m,))
             full[:, :, col] = d[:, :, 0]
             d = full
+        weights = () if self.c is None else (self.c,)
         if self.logits:
-            return self.loss.change_from_logits(self.Z[self.L], self.Y, d)
-        return self.loss.change(self.A[self.L], self.Y, d)
+            return self.loss.change_from_logits(self.Z[self.L], self.Y, d, *weights)
+        return self.loss.change(self.A[self.L], self.Y, d, *weights)
 
     def costs_from(self, layer: int, dZ: np.ndarray, col: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Cost changes (K,) of ``K`` copies whose ``Z{layer}`` moves by ``dZ`` (n_l, K, m), and
@@ -197,7 +318,7 @@ class NetworkSide:
         while True:
             act, z = self.acts[layer - 1], self.Z[layer][:, None, cols]
             if act.kinks:
-                crossed |= act.crosses_kink(z, z + dZ).any(axis=(0, 2))
+                crossed |= self.crosses_kink(layer, z, z + dZ, (slice(None), None, cols)).any(axis=(0, 2))
             if layer == self.L and self.logits:
                 return self.loss_change(dZ, col), crossed
             dA = self.activate(layer, z, dZ, cols)
@@ -213,12 +334,12 @@ class NetworkSide:
         row of ``A{layer}``, so ``dZ{layer+1}`` is a rank-one term: no matmul."""
         K = rows.shape[0]
         act = self.acts[layer - 1]
-        if layer == self.L or act.output_only:
+        if layer == self.L or act.output_only or act.jacobian_product is not None:  # A's whole column moves
             dZ = np.zeros((self.Z[layer].shape[0], K, self.m))
             dZ[rows, np.arange(K)] = dZrows
             return self.costs_from(layer, dZ)
         z = self.Z[layer][rows]
-        crossed = act.crosses_kink(z, z + dZrows).any(axis=1) if act.kinks else np.zeros(K, dtype=bool)
+        crossed = self.crosses_kink(layer, z, z + dZrows, rows).any(axis=1) if act.kinks else np.zeros(K, dtype=bool)
         dArows = act.change(z, self.G[layer][rows], dZrows)
         if layer in self.D:
             dArows = dArows * self.D[layer][rows]
@@ -234,7 +355,12 @@ class NetworkSide:
             K = J.size // 2
             up[where], down[where], crossed[where] = J[:K] / eps, J[K:] / -eps, cross[:K] | cross[K:]
             progress.update(K)
-        return 0.5 * (up + down), up, down, crossed
+        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down)
+
+    @staticmethod
+    def _roundoff(up: np.ndarray, down: np.ndarray) -> np.ndarray:
+        # each change is exact to round-off relative to itself
+        return CHANGE_ROUNDOFF_UNITS * float(np.finfo(np.float64).eps) / 2 * (np.abs(up) + np.abs(down))
 
     def _entry_changes(self, key: str, flat: np.ndarray, eps: float):
         """Yield ``(positions in flat, J changes (2K,) for +eps then -eps, crossed (2K,))``."""
@@ -277,7 +403,7 @@ class NetworkSide:
             crossed[i:j] = cross[:j - i] | cross[j - i:]
             progress.update(j - i)
         up, down = J[:k] / eps, J[k:] / -eps
-        return 0.5 * (up + down), up, down, crossed
+        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down)
 
     def costs_along(self, steps: Dict[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
         """Cost changes of ``K`` copies in which every ``W{l}``, ``b{l}`` (and ``X``) moves at once.
@@ -300,7 +426,7 @@ class NetworkSide:
                 break
             act, z = self.acts[layer - 1], self.Z[layer][:, None, :]
             if act.kinks:
-                crossed |= act.crosses_kink(z, z + dZ).any(axis=(0, 2))
+                crossed |= self.crosses_kink(layer, z, z + dZ, (slice(None), None, slice(None))).any(axis=(0, 2))
             dA = self.activate(layer, z, dZ)
         J, cross = self.costs_from(self.L, dZ)
         for layer in range(1, self.L + 1) if self.l2 or self.l1 else ():

@@ -1,14 +1,38 @@
-"""The one verdict of the gradient checks: per key, the relative error of the analytic
-gradients against the numerical side's central differences, and the kink-adjacent entries
-against their one-sided slopes. :func:`fnnet.check_grads` and :func:`fnnet.gradcheck` both
-end here; :mod:`fnnet.checking` turns the result into a :class:`~fnnet.checking.GradcheckReport`.
+"""The one verdict of the gradient checks, entry by entry: right, wrong, or cannot tell.
+
+:func:`fnnet.check_grads` and :func:`fnnet.gradcheck` both end here; their numerical sides
+(``fnnet._evaluator``) give, for any entries and any step ``h``, the central difference ``C``,
+the one-sided slopes ``U = (J(p + h) - J(p)) / h`` and ``D = (J(p) - J(p - h)) / h``, and the
+round-off ``R`` of ``C`` (from ``|J|``, ``h`` and the precision of ``J``; for the exact changes
+of ``gradcheck``, from the changes themselves).
+
+An analytic value ``g`` is judged against a numerical value ``n`` with an estimated error ``E``:
+
+    right  when |g - n| <= SAFETY * E + tol * (|g| + |n|) + ANALYTIC_UNITS * u * max|g of its key|
+
+(``u`` the unit round-off of the analytic side's dtype), wrong otherwise. First at the step
+``eps`` (``E = R``). An entry that disagrees, or whose check is not precise (the allowed
+error above ``RESOLVE`` of ``|g| + |n|``), is examined again at the steps ``10 eps``, ``100
+eps`` and ``eps / 10``: two neighbouring steps whose second differences ``(U - D) / h`` agree
+(and that cross no declared kink) are smooth, and the smooth pair with the smallest error
+``E = R_big + |C_big - C_small|`` (truncation and round-off, measured) decides. Where no pair
+is smooth the entry sits at or near a kink, and the step shrinks tenfold at a time until a
+smooth pair appears (a kink near, not at, the entry) or precision runs out; an entry still
+at a kink is right when ``g`` matches one of its one-sided slopes (or their mean, the central
+difference), wrong when it lies outside both (each measured at a step so small that no other
+kink is near), and otherwise cannot be told: a derivative there is a convention.
+
+A key fails when one of its entries is wrong; it cannot be told when none of its entries
+could be judged precisely (gradients below the precision of the differences, or every entry
+at a kink); else it passes. :mod:`fnnet.checking` turns the result into a report.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Mapping
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -16,16 +40,34 @@ from ._evaluator import entry_index
 from ._progress import Progress
 from ._validation import check_count, check_positive, format_shape
 
-#: The checker's modes.
-MODES = ("full", "sample", "directional")
-#: Smallest tolerance used when params or grads are float32.
+#: The checker's modes: ``"auto"`` is ``"full"`` when that fits ``BUDGET_SECONDS``, else ``"sample"``.
+MODES = ("auto", "full", "sample", "directional")
+#: Smallest relative tolerance when the params, grads or ``f`` are float32.
 FLOAT32_TOL = 1e-3
-#: Gradient norms below ``ZERO_GRAD * max(1, |J|)`` count as zero.
-ZERO_GRAD = 1e-4
-#: Tolerance for kink-adjacent entries, judged against one-sided slopes (first-order accurate).
-KINK_TOL = 1e-3
+#: Margin on the estimated error of a numerical value before an entry is called wrong.
+SAFETY = 4.0
+#: An entry is judged precisely when its allowed error is below this share of ``|g| + |n|``.
+RESOLVE = 1e-3
+#: The analytic side's own round-off, in units of its dtype, relative to its key's largest entry.
+ANALYTIC_UNITS = 1024.0
+#: A float32 backward's round-off on a sum that cancels, in units of float32 relative to the
+#: largest of the cost and every gradient.
+SUM_UNITS = 32.0
+#: Ratio of neighbouring steps when an entry is examined again.
+LADDER = 10.0
+#: How many times the step may shrink tenfold below ``eps`` at a kink.
+MAX_SHRINK = 6
+#: How many times it may grow tenfold beyond ``100 eps`` where the differences are not precise.
+MAX_GROW = 2
+#: ``"auto"`` checks every entry when that should take at most this long (seconds).
+BUDGET_SECONDS = 20.0
 #: Show the time estimate and progress on stderr when a check should take longer (seconds).
 PROGRESS_AFTER = 3.0
+
+RIGHT, WRONG, UNSURE = 0, 1, 2
+#: Why an entry cannot be told.
+REASONS = {"kink": "at a kink: its one-sided slopes differ at every step and the analytic value matches neither",
+           "precision": "below the precision of the differences"}
 
 
 def match_grads(shapes: Mapping[str, Tuple[int, ...]], grads) -> Tuple[Dict[str, np.ndarray], List[str]]:
@@ -60,39 +102,247 @@ def check_options(eps, tol, mode, n, k, progress) -> Tuple[float, float, int, in
     eps, tol = check_positive(eps, "eps"), check_positive(tol, "tol")
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; valid modes are {', '.join(map(repr, MODES))}")
-    if progress is not None and not isinstance(progress, bool):
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be None, True or False, got {type(progress).__name__}")
     return eps, tol, check_count(n, "n"), check_count(k, "k")
 
 
-def _relative_error(g: np.ndarray, n: np.ndarray, floor: float) -> Tuple[float, int]:
-    """``||g - n|| / max(||g|| + ||n||, floor)`` and the position of the largest ``|g - n|``."""
-    if g.size == 0:
-        return 0.0, -1
-    with np.errstate(invalid="ignore", over="ignore"):  # a user's grads may hold inf or nan
-        diff = np.abs(g - n)
-        num, denom = float(np.linalg.norm(diff)), float(np.linalg.norm(g) + np.linalg.norm(n))
-    return (num / max(denom, floor) if np.isfinite(num) else float("inf")), int(np.argmax(np.nan_to_num(diff, nan=np.inf)))
+# --- one key -------------------------------------------------------------------------------------
+class _Step:
+    """The slopes of some entries at one step ``h``."""
+
+    def __init__(self, h: float, C, U, D, X, R) -> None:
+        self.h, self.C, self.U, self.D, self.X, self.R = h, C, U, D, X, R
+
+    def take(self, where: np.ndarray) -> "_Step":
+        h = self.h[where] if isinstance(self.h, np.ndarray) else self.h
+        return _Step(h, self.C[where], self.U[where], self.D[where],
+                     None if self.X is None else self.X[where], self.R[where])
 
 
-def _kink_error(g: np.ndarray, up: np.ndarray, down: np.ndarray, floor: float) -> Tuple[float, int]:
-    """How far ``g`` lies outside ``[min(up, down), max(up, down)]`` (a correct backward gives a
-    one-sided derivative), relative to ``|g| + |up| + |down|``, and where that is worst."""
-    if g.size == 0:
-        return 0.0, -1
-    lo, hi = np.minimum(up, down), np.maximum(up, down)
+def _smooth(big: _Step, small: _Step) -> np.ndarray:
+    """Whether ``f`` is smooth over both steps: their second differences ``(U - D) / h``
+    agree to their round-off (a kink inside a step makes it grow as ``1 / h``), and no
+    declared kink is crossed. A smooth entry taken for a kink only costs smaller steps."""
+    S_big, S_small = (big.U - big.D) / big.h, (small.U - small.D) / small.h
     with np.errstate(invalid="ignore", over="ignore"):
-        excess = np.maximum(np.maximum(lo - g, g - hi), 0.0)
-        ratio = np.where(np.isnan(g), np.inf, excess / np.maximum(np.abs(g) + np.abs(lo) + np.abs(hi), floor))
-    return float(ratio[np.argmax(ratio)]), int(np.argmax(ratio))
+        smooth = np.abs(S_big - S_small) <= _hidden_jump(big, small) / small.h + \
+            0.5 * np.maximum(np.abs(S_big), np.abs(S_small))
+    if big.X is not None:
+        smooth &= ~big.X & ~small.X
+    return smooth
 
 
+def _hidden_jump(big: _Step, small: _Step):
+    """The largest jump of the slope at a kink inside both steps that :func:`_smooth` cannot
+    see: the round-off of ``U - D`` (``4 R``) at both steps, brought to the small one."""
+    return 4.0 * (big.R * small.h / big.h + small.R)
+
+
+def _pair_error(big: _Step, small: _Step):
+    """The error of ``C`` at the big step of a smooth pair: its round-off, its truncation (and
+    the small step's round-off) measured as ``|C_big - C_small|``, and half of a kink's jump
+    that the pair could hide."""
+    return big.R + np.abs(big.C - small.C) + 0.5 * np.minimum(np.abs(big.U - big.D), _hidden_jump(big, small))
+
+
+def _allowed(g, n, E, tol: float, slack: float):
+    return SAFETY * E + tol * (np.abs(g) + np.abs(n)) + slack
+
+
+def _agrees(g, n, E, tol: float, slack: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(g - n) <= _allowed(g, n, E, tol, slack)  # False for NaN
+
+
+def _precise(g, n, E, slack: float, share: float = RESOLVE) -> np.ndarray:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (SAFETY * E + slack <= share * (np.abs(g) + np.abs(n))) | (g == n)
+
+
+class KeyVerdict:
+    """Per entry of one key: the numerical value ``n`` and its error ``E``, the verdict
+    (``RIGHT``, ``WRONG``, ``UNSURE``), the reason of an ``UNSURE``, whether the entry sat at
+    or near a kink, and whether it was judged precisely."""
+
+    def __init__(self, g: np.ndarray, evaluate: Callable, eps: float, tol: float, slack: float,
+                 cap: Optional[int]) -> None:
+        self.g = g
+        first = _Step(eps, *evaluate(np.arange(g.size), eps))
+        self.n, self.E = first.C.copy(), first.R.copy()
+        self.verdict = np.where(_agrees(g, self.n, self.E, tol, slack), RIGHT, WRONG)
+        self.reason = np.full(g.size, "", dtype=object)
+        self.kink = np.zeros(g.size, dtype=bool) if first.X is None else first.X.copy()
+        self.precise = _precise(g, self.n, self.E, slack)
+        suspects = ((self.verdict == WRONG) | ~self.precise) & np.isfinite(g)
+        suspects &= ~((g == 0.0) & (self.verdict == RIGHT))  # a zero that agrees: nothing to resolve
+        idx = np.flatnonzero(suspects)
+        if cap is not None and idx.size > cap:  # the most suspicious first
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                score = np.abs(g[idx] - self.n[idx]) / _allowed(g[idx], self.n[idx], self.E[idx], tol, slack)
+            idx = np.sort(idx[np.argsort(-np.nan_to_num(score, nan=np.inf))[:cap]])
+        self.examined = idx
+        if idx.size:
+            self._examine(idx, first.take(idx), evaluate, eps, tol, slack)
+
+    def _examine(self, idx, first: _Step, evaluate, eps: float, tol: float, slack: float) -> None:
+        g, size = self.g[idx], idx.size
+        steps = {0: first}
+        for j in (1, 2, -1):
+            steps[j] = _Step(eps * LADDER ** j, *evaluate(idx, eps * LADDER ** j))
+        best_E, best_n = np.full(size, np.inf), first.C.copy()
+        found, kink = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+        pairs = {big: _smooth(steps[big], steps[big - 1]) for big in (2, 1, 0)}
+        for big in (2, 1, 0):  # a pair counts when a neighbouring pair confirms it smooth too
+            smooth = pairs[big] & (pairs.get(big + 1, False) | pairs.get(big - 1, False))
+            E = _pair_error(steps[big], steps[big - 1])
+            better = smooth & (E < best_E)
+            best_E[better], best_n[better] = E[better], steps[big].C[better]
+            found |= smooth
+            kink |= ~pairs[big]
+        confirmed = pairs[0]  # the pair (eps, eps / 10), for the first smaller step
+        # smooth but not precise (round-off of f against tiny gradients): larger steps, while smooth
+        last_up = steps[2]
+        for grow in range(3, 3 + MAX_GROW):
+            pending = np.flatnonzero(found & ~_precise(g, best_n, best_E, slack) & _agrees(g, best_n, best_E, tol, slack))
+            if not pending.size:
+                break
+            new = _Step(eps * LADDER ** grow, *evaluate(idx[pending], eps * LADDER ** grow))
+            prev = last_up.take(pending)
+            smooth = _smooth(new, prev)
+            E = _pair_error(new, prev)
+            better = smooth & (E < best_E[pending])
+            best_E[pending[better]], best_n[pending[better]] = E[better], new.C[better]
+            last_up = _merge(last_up, new, pending)
+        # no smooth pair: at or near a kink; shrink the step until one appears (or precision runs out)
+        last, before = steps[-1], steps[0]
+        for shrink in range(2, MAX_SHRINK + 1):
+            pending = np.flatnonzero(~found & _precise(g, last.C, last.R, slack, share=0.05))
+            if not pending.size:
+                break
+            new = _Step(eps / LADDER ** shrink, *evaluate(idx[pending], eps / LADDER ** shrink))
+            prev = last.take(pending)
+            pair = _smooth(prev, new)
+            smooth = pair & confirmed[pending]
+            ok = pending[smooth]
+            best_E[ok] = _pair_error(prev, new)[smooth]
+            best_n[ok] = prev.C[smooth]
+            found[ok] = True
+            confirmed = confirmed.copy()
+            confirmed[pending] = pair
+            before = _merge(before, prev, pending)
+            last = _merge(last, new, pending)
+        verdict = np.where(_agrees(g, best_n, best_E, tol, slack), RIGHT, WRONG)
+        precise = _precise(g, best_n, best_E, slack)
+        reason = np.full(size, "", dtype=object)
+        # still at a kink: right when g is one of the one-sided slopes (or their mean)
+        at = np.flatnonzero(~found)
+        if at.size:
+            a, b = last.take(at), before.take(at)
+            ga = g[at]
+            matched = np.zeros(at.size, dtype=bool)
+            value, error = a.C.copy(), a.R + np.abs(a.C - b.C)
+            for v, E in ((a.U, 2 * a.R + np.abs(a.U - b.U)), (a.D, 2 * a.R + np.abs(a.D - b.D)),
+                         (a.C, a.R + np.abs(a.C - b.C))):
+                hit = ~matched & _agrees(ga, v, E, tol, slack) & _precise(ga, v, E, slack, share=0.05)
+                value[hit], error[hit], matched[hit] = v[hit], E[hit], True
+            # outside both one-sided slopes (each resolved at this step, where no other kink is near): wrong
+            E_side = 2 * a.R + np.maximum(np.abs(a.U - b.U), np.abs(a.D - b.D))
+            lo, hi = np.minimum(a.U, a.D), np.maximum(a.U, a.D)
+            margin = _allowed(ga, np.maximum(np.abs(lo), np.abs(hi)), E_side, tol, slack)
+            with np.errstate(invalid="ignore"):
+                outside = ~matched & ((ga < lo - margin) | (ga > hi + margin) | ~np.isfinite(ga)) & \
+                    _precise(lo, hi, E_side, slack, share=0.05)
+            best_n[at], best_E[at] = np.where(outside, np.where(ga < lo, lo, hi), value), np.where(outside, E_side, error)
+            verdict[at] = np.where(matched, RIGHT, np.where(outside, WRONG, UNSURE))
+            precise[at] = matched | outside
+            reason[at] = np.where(matched | outside, "", "kink")
+        self.n[idx], self.E[idx], self.verdict[idx] = best_n, best_E, verdict
+        self.precise[idx], self.reason[idx] = precise, reason
+        self.kink[idx] |= kink
+
+
+def _merge(old: _Step, new: _Step, where: np.ndarray) -> _Step:
+    """``old`` with the entries ``where`` replaced by ``new`` (a step per entry, so ``h`` is an array)."""
+    h = np.broadcast_to(np.asarray(old.h, dtype=float), old.C.shape).copy()
+    h[where] = new.h
+    out = _Step(h, old.C.copy(), old.U.copy(), old.D.copy(), None if old.X is None else old.X.copy(), old.R.copy())
+    for name in ("C", "U", "D", "R") + (("X",) if old.X is not None else ()):
+        getattr(out, name)[where] = getattr(new, name)
+    return out
+
+
+# --- hints --------------------------------------------------------------------------------------
+def hint(key_shape: Tuple[int, ...], g: np.ndarray, n: np.ndarray, E: np.ndarray, wrong: np.ndarray,
+         positions: np.ndarray, m: Optional[int] = None) -> str:
+    """What a learner can act on for a failing key: a constant ratio analytic / numerical over
+    its wrong entries, and whether those share a row or a column. ``positions`` are the flat
+    indices of the judged entries in the key."""
+    parts = []
+    sure = wrong & (np.abs(n) > SAFETY * E) & np.isfinite(g)
+    if sure.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = g[sure] / n[sure]
+        r = float(np.median(ratio))
+        if np.all(np.abs(ratio - r) <= 1e-2 * max(abs(r), 1e-300)):
+            parts.append(_ratio_hint(r, m))
+    elif (wrong & (g == 0.0)).any() and (wrong & (g == 0.0)).sum() == wrong.sum():
+        parts.append("analytic is 0 where numerical is not: a missing term?")
+    if len(key_shape) == 2 and wrong.sum() >= 1 and wrong.sum() < g.size:
+        rows, cols = np.unravel_index(positions[wrong], key_shape)
+        if key_shape[0] > 1 and np.unique(rows).size == 1 and (key_shape[1] == 1 or rows.size > 1):
+            parts.append(f"only row {int(rows[0])} is wrong")
+        elif key_shape[1] > 1 and np.unique(cols).size == 1 and cols.size > 1:
+            parts.append(f"only column {int(cols[0])} is wrong")
+    return "; ".join(parts)
+
+
+def _ratio_hint(r: float, m: Optional[int]) -> str:
+    said = f"analytic = {r:.4g} x numerical"
+    if abs(r + 1.0) <= 1e-2:
+        return f"analytic = -1 x numerical: a sign"
+    if abs(r - 2.0) <= 2e-2 or abs(r - 0.5) <= 5e-3:
+        return f"{said}: a factor 2"
+    if r == 0.0:
+        return "analytic is 0 where numerical is not: a missing term?"
+    for value, what in ((r, "a missing 1/m"), (1.0 / r, "an extra 1/m")):
+        k = round(abs(value))
+        if k >= 3 and abs(abs(value) - k) <= 1e-2 * k:
+            if m is not None and k == m:
+                return f"{said}: {what} (m = {m})?"
+            return f"{said}: {what}?"
+    return f"{said} on every wrong entry: a constant factor"
+
+
+# --- the whole check ----------------------------------------------------------------------------
 def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray], *, mode: str, eps: float,
-           tol: float, n: int, k: int, seed: int, progress: Optional[bool], precision: str, ignored: List[str],
-           label: str, seconds_per_call: Optional[float] = None) -> dict:
-    """The fields of the report: ``side`` (``fnnet._evaluator``) gives the numerical slopes."""
+          tol: float, n: int, k: int, seed: int, progress: Optional[bool], precision: str, ignored: List[str],
+          label: str, seconds_per_call: Optional[float] = None, m: Optional[int] = None,
+          float32_reason: str = "") -> dict:
+    """The fields of the report; ``side`` (``fnnet._evaluator``) gives the numerical slopes."""
     rng = np.random.default_rng(seed)
-    tol = max(tol, FLOAT32_TOL) if precision == "float32" else tol
+    single = precision == "float32" or bool(float32_reason)
+    tol = max(tol, FLOAT32_TOL) if single else tol
+    unit = float(np.finfo(np.float32 if precision == "float32" else np.float64).eps) / 2
+    total_entries = sum(int(np.prod(s)) for s in shapes.values())
+    notes = []
+    if float32_reason:
+        notes.append(f"{float32_reason}: its differences resolve only about float32's precision, so the "
+                     f"tolerance is {tol:g}; compute f in float64 for a precise check")
+    asked = mode
+    if mode == "auto":
+        seconds = _estimate_seconds(side, shapes, eps, seconds_per_call, total_entries)
+        if seconds <= BUDGET_SECONDS:
+            mode = "full"
+        else:
+            n = max(n, int(BUDGET_SECONDS / max(seconds, 1e-12) * total_entries / max(len(shapes), 1)))
+            mode = "sample"
+            message = (f"{label}: a full check of {total_entries:,} entries would take about {seconds:.0f} s; "
+                       f"checking {n} random entries per key instead (mode='full' checks every entry"
+                       + ("; fnnet.gradcheck checks an fnnet network exactly and fast" if label == "check_grads"
+                          else "") + ")")
+            notes.append(message.split(": ", 1)[1])
+            print(message, file=sys.stderr, flush=True)
     if mode == "directional":  # k unit directions over every key at once: one verdict, "all"
         V = {key: rng.standard_normal((k,) + tuple(shape)) for key, shape in shapes.items()}
         norm = np.sqrt(sum((v.reshape(k, -1) ** 2).sum(axis=1) for v in V.values()))
@@ -107,39 +357,108 @@ def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray]
               f"about {2 * total * seconds_per_call:.0f} s", file=sys.stderr, flush=True)
     bar = Progress(total, label=f"{label} {mode}", unit="direction" if mode == "directional" else "entry",
                    enabled=progress, after=PROGRESS_AFTER, estimate=True)
-    items, numerical = {}, {}
+    counted = {"evaluations": 0}
+    quiet = _Quiet()
+
+    def counting(evaluate):
+        def run(pos, h):
+            counted["evaluations"] += 2 * len(pos)
+            return evaluate(pos, h, bar if h == eps else quiet)
+        return run
+
+    verdicts, analytic = {}, {}
     try:
         if mode == "directional":
-            g = sum(V[key].reshape(k, -1) @ grads[key].astype(np.float64).reshape(-1) for key in shapes)
-            items["all"] = (g,) + side.direction_slopes(V, eps, bar) + (lambda i: (int(i),),)
-            numerical["all"] = items["all"][1]
-        for key, flat in chosen.items() if mode != "directional" else ():
-            g = grads[key].reshape(-1)[flat].astype(np.float64)
-            items[key] = (g,) + side.entry_slopes(key, flat, eps, bar) + (
-                lambda i, shape=shapes[key], flat=flat: entry_index(shape, flat[i]),)
-            numerical[key] = np.full(shapes[key], np.nan)
-            numerical[key].reshape(-1)[flat] = items[key][1]
+            analytic["all"] = sum(V[key].reshape(k, -1) @ grads[key].astype(np.float64).reshape(-1) for key in shapes)
+            evaluators = {"all": counting(lambda pos, h, bar: side.direction_slopes(
+                {key: v[pos] for key, v in V.items()}, h, bar))}
+        else:
+            analytic = {key: grads[key].reshape(-1)[flat].astype(np.float64) for key, flat in chosen.items()}
+            evaluators = {key: counting(lambda pos, h, bar, key=key, flat=flat: side.entry_slopes(key, flat[pos], h, bar))
+                          for key, flat in chosen.items()}
+        # the analytic side's round-off: each entry is a sum of terms as large as the key's largest
+        # entry; a float32 backward sums terms of the size of the cost's own scale, often far larger
+        # than tiny gradients (a sum of +-0.5 deltas that cancels to 1e-7)
+        overall = max([abs(float(side.cost))] + [float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
+                                                 for a in grads.values()]) if precision == "float32" else 0.0
+        for key, evaluate in evaluators.items():
+            g = analytic[key]
+            scale = float(np.max(np.abs(g[np.isfinite(g)]), initial=0.0))
+            if mode != "directional":
+                scale = max(scale, float(np.max(np.abs(grads[key][np.isfinite(grads[key])]), initial=0.0)))
+            slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * overall)
+            verdicts[key] = KeyVerdict(g, evaluate, eps, tol, slack, side.examine_cap)
     finally:
         bar.close()
+    return _fields(verdicts, chosen, shapes, mode, asked, eps, tol, precision, ignored, label, side, counted,
+                   notes, m, total_entries)
 
-    floor, kink_tol = ZERO_GRAD * max(1.0, abs(side.cost)), max(tol, KINK_TOL)
-    errors, kink_errors, worst, kinks, severity = {}, {}, {}, {}, {}
-    for key, (g, central, up, down, cross, index) in items.items():
-        clear, where = np.flatnonzero(~cross), np.flatnonzero(cross)
-        errors[key], i = _relative_error(g[clear], central[clear], floor)
-        kink_errors[key], j = _kink_error(g[where], up[where], down[where], floor)
-        at = where[j] if where.size and (not clear.size or kink_errors[key] / kink_tol > errors[key] / tol) else (
-            clear[i] if clear.size else None)
-        worst[key] = ((), float("nan"), float("nan")) if at is None else (index(at), float(g[at]), float(central[at]))
-        kinks[key] = [index(j) for j in where]
-        severity[key] = max(errors[key] / tol, kink_errors[key] / kink_tol)
-    failed = [key for key in items if not (errors[key] < tol and kink_errors[key] < kink_tol)]
-    worst_key = max(severity, key=lambda key: (np.nan_to_num(severity[key], nan=np.inf), -list(severity).index(key)))
+
+class _Quiet:
+    def update(self, count: int) -> None:
+        pass
+
+
+def _estimate_seconds(side, shapes, eps: float, seconds_per_call: Optional[float], total: int) -> float:
+    """How long a full check should take: ``2 x total`` calls of ``f``, or (an fnnet network)
+    the time of a probe of up to 64 entries of its first key, scaled."""
+    if seconds_per_call is not None:
+        return 2.0 * total * seconds_per_call
+    key = next(iter(shapes))
+    size = int(np.prod(shapes[key]))
+    probe = np.arange(min(size, 64))
+    start = time.perf_counter()
+    side.entry_slopes(key, probe, eps, _Quiet())
+    return (time.perf_counter() - start) / max(probe.size, 1) * total
+
+
+def _fields(verdicts: Dict[str, KeyVerdict], chosen, shapes, mode, asked, eps, tol, precision, ignored, label,
+            side, counted, notes, m, total_entries) -> dict:
+    errors, worst, kinks, unsure, hints, key_verdicts, numerical, severity, n_checked = {}, {}, {}, {}, {}, {}, {}, {}, {}
+    for key, v in verdicts.items():
+        flat = chosen[key]
+        shape = (len(flat),) if mode == "directional" else shapes[key]
+        index = (lambda i: (int(i),)) if mode == "directional" else (lambda i, shape=shape, flat=flat: entry_index(shape, flat[i]))
+        decided = v.verdict != UNSURE
+        g, n = v.g[decided], v.n[decided]
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(v.g - v.n)
+            num = float(np.linalg.norm(diff[decided])) if decided.any() else 0.0
+            denom = float(np.linalg.norm(g) + np.linalg.norm(n))
+        errors[key] = (num / denom if denom > 0 else (0.0 if num == 0 else float("inf"))) if np.isfinite(num) else float("inf")
+        wrong = v.verdict == WRONG
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            excess = np.nan_to_num(diff / np.maximum(_allowed(v.g, v.n, v.E, tol, 0.0), 1e-300), nan=np.inf)
+        pick = (np.flatnonzero(wrong)[np.argmax(excess[wrong])] if wrong.any() else
+                (np.flatnonzero(decided)[np.argmax(np.nan_to_num(diff[decided], nan=np.inf))] if decided.any() else
+                 (0 if v.g.size else None)))
+        worst[key] = ((), float("nan"), float("nan")) if pick is None else (index(pick), float(v.g[pick]), float(v.n[pick]))
+        kinks[key] = [index(i) for i in np.flatnonzero(v.kink)]
+        unsure[key] = [(index(i), REASONS[v.reason[i]]) for i in np.flatnonzero(v.verdict == UNSURE)]
+        n_checked[key] = int(decided.sum())
+        if wrong.any():
+            key_verdicts[key] = "FAIL"
+            hints[key] = hint(shape if mode != "directional" else (), v.g, v.n, v.E, wrong,
+                              flat if mode != "directional" else np.arange(len(flat)), m)
+        elif v.g.size and not (v.precise & (v.verdict == RIGHT) & ((v.g != 0) | (v.n != 0))).any() \
+                and not np.all((v.g == 0) & (v.n == 0)):
+            key_verdicts[key] = "CANNOT TELL"
+            hints[key] = ("every entry sits at a kink" if unsure[key] and len(unsure[key]) == v.g.size and
+                          all(r == REASONS["kink"] for _, r in unsure[key]) else
+                          "its gradients are below the precision of the differences")
+        else:
+            key_verdicts[key] = "PASS"
+        severity[key] = float(np.max(excess[wrong])) if wrong.any() else (errors[key] / tol if tol else 0.0)
+        numerical[key] = np.full(shape, np.nan)
+        numerical[key].reshape(-1)[flat if mode != "directional" else np.arange(len(flat))] = v.n
+    failed = [key for key, verdict in key_verdicts.items() if verdict == "FAIL"]
+    order = list(severity)
+    worst_key = max(order, key=lambda key: (key in failed, np.nan_to_num(severity[key], nan=np.inf), -order.index(key)))
+    calls = getattr(side, "calls", 0) if label == "check_grads" else counted["evaluations"]
     return dict(
-        ok=not failed, failed_keys=failed, errors=errors, max_rel_error=max(errors[worst_key], kink_errors[worst_key]),
-        worst_key=worst_key, worst_index=worst[worst_key][0], worst_analytic=worst[worst_key][1],
-        worst_numerical=worst[worst_key][2], tol=tol, eps=eps, precision=precision, mode=mode,
-        n_checked={key: int((~item[4]).sum()) for key, item in items.items()}, kinks=kinks,
-        kink_errors=kink_errors, kink_tol=kink_tol, worst_entries=worst, numerical=numerical, cost=float(side.cost),
-        shapes={"all": (sum(int(np.prod(s)) for s in shapes.values()),)} if mode == "directional" else dict(shapes),
-        ignored=ignored, label=label)
+        ok=not failed, failed_keys=failed, errors=errors, max_rel_error=errors[worst_key], worst_key=worst_key,
+        worst_index=worst[worst_key][0], worst_analytic=worst[worst_key][1], worst_numerical=worst[worst_key][2],
+        tol=tol, eps=eps, precision=precision, mode=mode, n_checked=n_checked, kinks=kinks, unsure=unsure,
+        verdicts=key_verdicts, hints=hints, worst_entries=worst, numerical=numerical, cost=float(side.cost),
+        shapes={"all": (total_entries,)} if mode == "directional" else dict(shapes), ignored=ignored, label=label,
+        calls=calls, sampled=(mode == "sample"), notes=notes, requested_mode=asked)

@@ -1,31 +1,25 @@
-"""Gradient checking: analytic gradients against central differences, key by key.
+"""Gradient checking: analytic gradients against central differences, entry by entry.
 
 :func:`check_grads` checks the gradients of any scalar function ``f`` of a dict of arrays
 (your own network, your own backward); :func:`gradcheck` is the same check of fnnet's
-``forward`` + cost, with an exact numerical side. Both judge each key on its own by
+``forward`` + cost, with an exact numerical side. Both end in one verdict
+(``fnnet._verdict``): every entry is right, wrong, or cannot be told, judged against the
+estimated error of its own central difference (round-off from ``|f|``, ``eps`` and ``f``'s
+precision; truncation from two step sizes), never against a fixed floor, so gradients of
+``1e-7`` (a ``0.01 * randn`` init) are judged as surely as gradients of 1. Kinks are found
+from the one-sided slopes for any ``f`` and resolved with smaller steps before judging.
+A key fails on a wrong entry; a failing key gets a hint (a constant ratio, a row or column).
 
-    error[key] = ||g - n|| / (||g|| + ||n||)      (analytic g, numerical n)
-
-because one norm over every key lets a wrong small ``b1`` hide behind a large ``W1``; the
-denominator is at least ``ZERO_GRAD * max(1, |J|)`` so that a zero gradient (dead ReLUs) does
-not turn the ``eps**2`` truncation error of a zero into a 100% error. In float64 with
-``eps = 1e-6``: below ``1e-7`` passes (a correct backward scores about ``1e-10``); ``1e-7 ..
-1e-3`` is a small term forgotten, a saturated output or float32 round-off; above ``1e-3`` a
-real mistake (a wrong factor ``c`` scores ``|c - 1| / (c + 1)``: a doubled gradient 1/3, a sign
-flip 1). float32 grads carry float32 round-off, so the tolerance is ``max(tol, FLOAT32_TOL)``.
-
-The numerical side is float64. :func:`gradcheck` carries each perturbation through the
-network as exact changes (``fnnet._evaluator``), so only the ``eps**2`` truncation remains,
-and for sigmoid + bce and softmax + cce it checks the cost computed from the output logits
-(the true cross-entropy at any logit, whose gradient is the fused ``(A - Y) / m``). Where a
-step moves a pre-activation across a kink of its activation (relu at 0, or a custom
-activation's declared ``kinks``) the central difference straddles a point with no
-derivative: such entries are listed in ``report.kinks`` and must instead lie between the two
-one-sided slopes.
+:func:`gradcheck` carries each perturbation through the network as exact changes
+(``fnnet._evaluator``), so only the ``eps**2`` truncation remains, and for sigmoid + bce and
+softmax + cce it checks the cost computed from the output logits (the true cross-entropy at
+any logit, whose gradient is the fused ``(A - Y) / m``). It knows where a step crosses a kink
+of an activation (relu at 0, or a custom activation's declared ``kinks``).
 """
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,7 +29,8 @@ import numpy as np
 
 from ._evaluator import FunctionSide, NetworkSide, network_function
 from ._validation import check_params, check_positive, column_factors, format_shape
-from ._verdict import FLOAT32_TOL, KINK_TOL, MODES, PROGRESS_AFTER, ZERO_GRAD  # noqa: F401 (the checker's constants)
+from ._verdict import BUDGET_SECONDS, FLOAT32_TOL, MODES, PROGRESS_AFTER  # noqa: F401 (the checker's constants)
+from ._verdict import SAFETY as _SAFETY
 from ._verdict import check_options, judge, match_grads
 from .activations import Activation
 from .losses import Loss, get_loss
@@ -43,6 +38,9 @@ from .network import backward, forward
 from .regularization import check_penalty
 
 __all__ = ["numerical_grads", "check_grads", "gradcheck", "GradcheckReport"]
+
+#: The smallest step for an ``f`` that computes in float32 (its values carry 6e-8 of round-off).
+FLOAT32_EPS = 1e-3
 
 def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str, np.ndarray],
                     eps: float = 1e-6) -> Dict[str, np.ndarray]:
@@ -77,19 +75,28 @@ def numerical_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping
 class GradcheckReport:
     """What a check found; ``str(report)`` is a table, one line per key. Nothing is printed.
 
-    ``ok``: every key passes (``errors`` below ``tol``, ``kink_errors`` below ``kink_tol``).
-    ``failed_keys``: those that do not, in params order. ``errors``: per key, the relative
-    error over the entries clear of kinks (directional mode: one key, ``"all"``, over the
-    ``k`` slopes ``<g, v>`` of the whole network). ``worst_key``: the largest ``errors / tol``
-    (or ``kink_errors / kink_tol``); ``max_rel_error`` its error; ``worst_index``,
-    ``worst_analytic``, ``worst_numerical``: its entry with the largest ``|g - n|``, and
-    ``worst_entries`` that entry for every key. ``tol``, ``eps``, ``mode``; ``precision``:
-    ``"float32"`` or ``"float64"``, of the analytic side (the numerical side is float64).
-    ``n_checked``: entries judged by ``errors``, per key. ``kinks``: per key, the
-    kink-adjacent entries; ``kink_errors``: how far their analytic values lie outside the two
-    one-sided slopes, relatively; ``kink_tol = max(tol, KINK_TOL)``. ``numerical``: the central
-    differences, float64, params' shapes, ``nan`` where not checked (directional: ``(k,)``).
-    ``cost``: ``J`` at params. ``ignored``: grads keys that matched no key (e.g. ``dZ1``).
+    Every checked entry gets one of three verdicts: right, wrong, or cannot tell (at a kink
+    where the analytic value matches neither one-sided slope, or below the precision of the
+    differences). A key fails when an entry is wrong, cannot be told when none of its entries
+    could be judged precisely, and passes otherwise; "cannot tell" never fails a key.
+
+    ``ok``: no key fails. ``failed_keys``: those that do, in params order. ``verdicts``: per
+    key, ``"PASS"``, ``"FAIL"`` or ``"CANNOT TELL"``; ``hints``: per failing (or undecided) key,
+    what to look at (``"analytic = 32 x numerical: a missing 1/m (m = 32)?"``, ``"only row 3 is
+    wrong"``). ``errors``: per key, ``||g - n|| / (||g|| + ||n||)`` over the entries judged right
+    or wrong (directional mode: one key, ``"all"``, over the ``k`` slopes ``<g, v>``).
+    ``worst_key``: a failing key with the entry furthest beyond its allowed error (else the key
+    of the largest error); ``max_rel_error`` its error; ``worst_index``, ``worst_analytic``,
+    ``worst_numerical``: that entry, and ``worst_entries`` the same for every key. ``tol``,
+    ``eps``, ``mode`` (the mode run: ``"auto"`` runs ``"full"`` or ``"sample"``; the mode asked
+    for is ``requested_mode``), ``sampled``; ``precision``: ``"float32"`` or ``"float64"``, of
+    the analytic side. ``n_checked``: entries judged right or wrong, per key. ``kinks``: per
+    key, the entries found at or near a kink; ``unsure``: per key, ``(index, reason)`` of the
+    entries that cannot be told. ``numerical``: the numerical values judged against, float64,
+    params' shapes, ``nan`` where not checked (directional: ``(k,)``). ``cost``: ``J`` at
+    params. ``calls``: calls of ``f`` (``check_grads``) or perturbed costs evaluated
+    (``gradcheck``). ``notes``: what the footer says about sampling and precision. ``ignored``:
+    grads keys that matched no key (e.g. ``dZ1``).
     """
 
     ok: bool
@@ -106,51 +113,95 @@ class GradcheckReport:
     mode: str
     n_checked: Dict[str, int]
     kinks: Dict[str, List[Tuple[int, ...]]]
-    kink_errors: Dict[str, float]
-    kink_tol: float
+    unsure: Dict[str, List[Tuple[Tuple[int, ...], str]]]
+    verdicts: Dict[str, str]
+    hints: Dict[str, str]
     worst_entries: Dict[str, Tuple[Tuple[int, ...], float, float]]
     numerical: Dict[str, np.ndarray] = field(repr=False)
     cost: float = float("nan")
     shapes: Dict[str, Tuple[int, ...]] = field(default_factory=dict, repr=False)
     ignored: List[str] = field(default_factory=list)
     label: str = "gradcheck"
+    calls: int = 0
+    sampled: bool = False
+    notes: List[str] = field(default_factory=list)
+    requested_mode: str = ""
 
     def __bool__(self) -> bool:
         return self.ok
 
+    def _rows(self) -> List[Tuple[str, ...]]:
+        rows = []
+        for key, err in self.errors.items():
+            index, g, n = self.worst_entries[key]
+            notes = []
+            if self.kinks.get(key):
+                notes.append(f"{len(self.kinks[key])} at or near a kink")
+            if self.unsure.get(key):
+                notes.append(f"{len(self.unsure[key])} cannot tell")
+            if self.hints.get(key):
+                notes.append(self.hints[key])
+            where = "[" + ", ".join(map(str, index)) + "]" if index else "-"
+            rows.append((key, format_shape(self.shapes.get(key, ())), str(self.n_checked[key]), f"{err:.3g}", where,
+                         f"{g:.6g}", f"{n:.6g}", self.verdicts[key], "; ".join(notes)))
+        return rows
+
+    def _header(self) -> str:
+        verdict = "PASS" if self.ok else "FAIL"
+        if self.ok and any(v == "CANNOT TELL" for v in self.verdicts.values()):
+            verdict = "PASS (some keys cannot be told)"
+        return (f"{self.label} {verdict}: {self.mode} mode, {self.precision} params (numerical side float64), "
+                f"eps={self.eps:g}, tol={self.tol:g}; max relative error {self.max_rel_error:.3g} in {self.worst_key}")
+
+    def _footer(self) -> List[str]:
+        lines = [f"an entry is right when |g - n| <= {_SAFETY:g} x (estimated error of n) + tol x (|g| + |n|) + "
+                 "the analytic dtype's round-off; the error of n is measured from the differences (round-off "
+                 "from |f|, eps and f's precision; truncation from two step sizes, for entries examined again); "
+                 "a key fails on a wrong entry, and 'cannot tell' never fails it. "
+                 f"{self.calls} {'calls of f' if self.label == 'check_grads' else 'perturbed costs'}.",
+                 "relative error = ||g - n|| / (||g|| + ||n||) over the entries judged, per key."]
+        if any(self.kinks.values()):
+            lines.append("at or near a kink: the one-sided slopes disagreed beyond their error; such entries were "
+                         "judged with smaller steps, or against the one-sided slope on the analytic value's side.")
+        for key, entries in self.unsure.items():
+            for index, reason in entries[:3]:
+                lines.append(f"cannot tell {key}[{', '.join(map(str, index))}]: {reason}"
+                             + (" (an entry off the kink, another eps, or the exact fnnet.gradcheck decides it)"
+                                if "kink" in reason else " (a larger cost scale, eps, or float64 decides it)"))
+            if len(entries) > 3:
+                lines.append(f"... and {len(entries) - 3} more in {key}")
+        lines += self.notes
+        if self.ignored:
+            lines.append(f"ignored grads keys that match no parameter: {', '.join(self.ignored)}")
+        return lines
+
+    _COLUMNS = ("key", "shape", "checked", "rel. error", "worst entry", "analytic", "numerical", "verdict", "")
+
     def __str__(self) -> str:
-        lines = [f"{self.label} {'PASS' if self.ok else 'FAIL'}: {self.mode} mode, {self.precision} params "
-                 f"(numerical side float64), eps={self.eps:g}, tol={self.tol:g}; max relative error "
-                 f"{self.max_rel_error:.3g} in {self.worst_key}"]
         head = (f"{'key':<6} {'shape':<12} {'checked':>7}  {'rel. error':>10}  "
                 f"{'direction' if self.mode == 'directional' else 'worst entry':<12} "
                 f"{'analytic':>13} {'numerical':>13}  verdict")
-        lines += [head, "-" * len(head)]
-        for key, err in self.errors.items():
-            index, g, n = self.worst_entries[key]
-            note = "  <-- wrong" if key in self.failed_keys else ""
-            if self.kinks.get(key):
-                note += (f"  ({len(self.kinks[key])} kink-adjacent: " +
-                         ("within one-sided slopes)" if self.kink_errors[key] < self.kink_tol else
-                          f"outside one-sided slopes by {self.kink_errors[key]:.3g})"))
-            where = "[" + ", ".join(map(str, index)) + "]" if index else "-"
-            lines.append(f"{key:<6} {format_shape(self.shapes.get(key, ())):<12} {self.n_checked[key]:>7}  "
-                         f"{err:>10.3g}  {where:<12} {g:>13.6g} {n:>13.6g}  "
-                         f"{'FAIL' if key in self.failed_keys else 'PASS'}{note}")
-        lines.append(f"relative error = ||g - n|| / (||g|| + ||n||) per key; below {self.tol:g} passes.")
-        if any(self.kinks.values()):
-            lines.append("kink-adjacent: the +-eps step moved a pre-activation across a kink of its activation, "
-                         "where the cost has no derivative; such entries (report.kinks) are not in the relative "
-                         f"error but must lie between the two one-sided slopes (to {self.kink_tol:g}).")
-        if self.ignored:
-            lines.append(f"ignored grads keys that match no parameter: {', '.join(self.ignored)}")
-        return "\n".join(lines)
+        lines = [self._header(), head, "-" * len(head)]
+        for key, shape, checked, err, where, g, n, verdict, note in self._rows():
+            lines.append(f"{key:<6} {shape:<12} {checked:>7}  {err:>10}  {where:<12} {g:>13} {n:>13}  {verdict}"
+                         + (f"  <-- wrong" if verdict == "FAIL" else "") + (f"  ({note})" if note else ""))
+        return "\n".join(lines + self._footer())
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython and Jupyter's plain-text display: the table of ``str``."""
+        printer.text("GradcheckReport(...)" if cycle else str(self))
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the same table as HTML."""
+        cells = lambda row, tag: "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)  # noqa: E731
+        body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in self._rows())
+        footer = "".join(f"<li>{html.escape(line)}</li>" for line in self._footer())
+        return (f"<div><p><b>{html.escape(self._header())}</b></p><table><thead><tr>{cells(self._COLUMNS, 'th')}"
+                f"</tr></thead><tbody>{body}</tbody></table><ul>{footer}</ul></div>")
 
 
 def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str, np.ndarray],
-                grads: Mapping[str, np.ndarray], *, mode: str = "full", eps: float = 1e-6, tol: float = 1e-7,
+                grads: Mapping[str, np.ndarray], *, mode: str = "auto", eps: float = 1e-6, tol: float = 1e-7,
                 n: int = 16, k: int = 8, seed: int = 0, progress: Optional[bool] = None) -> GradcheckReport:
     """Check the gradients ``grads`` of any scalar function ``f`` of a dict of arrays, key by key.
 
@@ -206,15 +257,18 @@ def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str
     arrays = list(params.values()) + list(matched.values())
     precision = "float32" if any(a.dtype.kind == "f" and a.dtype.itemsize <= 4 for a in arrays) else "float64"
     start = time.perf_counter()
-    side.cost = side.value()
+    side.start()  # f checked first: deterministic, and its precision
+    seconds_per_call = (time.perf_counter() - start) / 3
+    if side.float32_reason:
+        eps = max(eps, FLOAT32_EPS)
     return GradcheckReport(**judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed,
                                    progress=progress, precision=precision, ignored=ignored, label="check_grads",
-                                   seconds_per_call=time.perf_counter() - start))
+                                   seconds_per_call=seconds_per_call, float32_reason=side.float32_reason))
 
 
 def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[str, Activation]],
               loss: Union[str, Loss], grads: Optional[Mapping[str, np.ndarray]] = None, *,
-              eps: float = 1e-6, tol: float = 1e-7, mode: str = "full", n: int = 16, k: int = 8,
+              eps: float = 1e-6, tol: float = 1e-7, mode: str = "auto", n: int = 16, k: int = 8,
               seed: int = 0, progress: Optional[bool] = None, wrt_input: bool = False, l2: float = 0.0,
               l1: float = 0.0, keep_prob: Union[float, Sequence[float]] = 1.0,
               rng: Optional[np.random.Generator] = None, sample_weight=None) -> GradcheckReport:
@@ -267,8 +321,9 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     L, dtype = check_params(params)
     loss = get_loss(loss)
     eps, tol, n, k = check_options(eps, tol, mode, n, k, progress)
-    if not isinstance(wrt_input, bool):
+    if not isinstance(wrt_input, (bool, np.bool_)):
         raise TypeError(f"wrt_input must be True or False, got {type(wrt_input).__name__}")
+    wrt_input = bool(wrt_input)
     l2, l1 = check_penalty(l2, l1)
     AL, cache = forward(params, X, activations, keep_prob=keep_prob, rng=rng)  # validates X, activations, dropout
     Y64 = loss.check_targets(Y, AL.shape, np.dtype(np.float64))  # the numerical side's targets
@@ -283,13 +338,15 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     # the numerical side sees the X the analytic side saw: validated and cast once by forward
     masks = {l: cache[f"D{l}"] for l in range(1, L + 1) if f"D{l}" in cache}
     X64, c = cache["A0"].astype(np.float64), column_factors(sample_weight, AL.shape[1], np.dtype(np.float64))
-    if c is None:
-        side = NetworkSide(params, X64, Y64, cache["activations"], loss, masks, l2, l1)
-    else:
+    if loss.weighted_changes(c):
+        side = NetworkSide(params, X64, Y64, cache["activations"], loss, masks, l2, l1, c,
+                           analytic_unit=float(np.finfo(np.float32).eps) / 2 if dtype == np.float32 else None)
+    else:  # a user's loss whose changes take no weights: plain differences of the weighted cost
         f = network_function(X64, Y64, cache["activations"], loss, masks, l2, l1, c)
         side = FunctionSide(f, dict(params, X=X64) if wrt_input else params)
-        side.cost = side.value()
-    with np.errstate(over="ignore", invalid="ignore"):  # a huge eps overflows the changes: a FAIL, not a warning
+        side.start()
+    # a huge or tiny eps overflows or underflows the changes: a FAIL or a 'cannot tell', not a warning
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         verdict = judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed, progress=progress,
-                        precision=str(dtype), ignored=ignored, label="gradcheck")
+                        precision=str(dtype), ignored=ignored, label="gradcheck", m=int(X64.shape[1]))
     return GradcheckReport(**verdict)

@@ -222,13 +222,21 @@ class Loss:
                                  + (f" ({self.hint.format(name=name)})" if self.hint else ""))
         return Y
 
-    def _plain_change(self, A: np.ndarray, Y: np.ndarray, dA: np.ndarray) -> np.ndarray:
-        J = self.cost(A, Y)
-        return np.array([self.cost(A + dA[:, k, :], Y) - J for k in range(dA.shape[1])])
+    def _plain_change(self, A: np.ndarray, Y: np.ndarray, dA: np.ndarray, c: Optional[np.ndarray] = None) -> np.ndarray:
+        J = self.weighted_cost(A, Y, c)
+        return np.array([self.weighted_cost(A + dA[:, k, :], Y, c) - J for k in range(dA.shape[1])])
 
-    def _plain_logit_change(self, Z: np.ndarray, Y: np.ndarray, dZ: np.ndarray) -> np.ndarray:
-        J = self.cost_from_logits(Z, Y)
-        return np.array([self.cost_from_logits(Z + dZ[:, k, :], Y) - J for k in range(dZ.shape[1])])
+    def _plain_logit_change(self, Z: np.ndarray, Y: np.ndarray, dZ: np.ndarray,
+                            c: Optional[np.ndarray] = None) -> np.ndarray:
+        cost = self.cost_from_logits if c is None else (lambda Z, Y: self.cost_from_logits(Z, Y, c))
+        J = cost(Z, Y)
+        return np.array([cost(Z + dZ[:, k, :], Y) - J for k in range(dZ.shape[1])])
+
+    def weighted_changes(self, c: Optional[np.ndarray]) -> bool:
+        """Whether :attr:`change` (and :attr:`change_from_logits`) take the column factors ``c``
+        (1, m) as a fourth argument, as the built-ins do (always true for ``c`` None)."""
+        return c is None or all(_takes_arguments(fn, 4) for fn in (self.change, self.change_from_logits)
+                                if fn is not None)
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -245,8 +253,13 @@ def _weighted(T: np.ndarray, c: Optional[np.ndarray]) -> np.ndarray:
 
 def _takes_three_arguments(function: Callable) -> bool:
     """Whether ``function(A, Y, c)`` can be called (a cost that supports sample weights)."""
+    return _takes_arguments(function, 3)
+
+
+def _takes_arguments(function: Callable, count: int) -> bool:
+    """Whether ``function`` can be called with ``count`` positional arguments."""
     try:
-        inspect.signature(function).bind(None, None, None)
+        inspect.signature(function).bind(*([None] * count))
         return True
     except TypeError:
         return False
@@ -280,9 +293,10 @@ def _mse_cost(A: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] = None) -> f
     return 0.5 * float(np.vdot(R if c is None else R * c, R)) / A.shape[1]
 
 
-def _mse_change(A, Y, dA):
+def _mse_change(A, Y, dA, c=None):
     # 0.5 |r + d|^2 - 0.5 |r|^2 = <d, r + d / 2>
-    return np.einsum("ikj,ikj->k", dA, (A - Y)[:, None, :] + 0.5 * dA) / A.shape[1]
+    per_entry = dA * ((A - Y)[:, None, :] + 0.5 * dA)
+    return _weighted(per_entry, c).sum(axis=(0, 2)) / A.shape[1]
 
 
 MSE = Loss("mse", _mse_cost, lambda A, Y: (A - Y) / A.shape[1], targets="real",
@@ -305,9 +319,10 @@ def _bce_gradient(A: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return G
 
 
-def _bce_change(A, Y, dA):
+def _bce_change(A, Y, dA, c=None):
     upper = 1.0 - _eps(A)
-    return -(_log_changes(Y, A, dA, upper) + _log_changes(1.0 - Y, A, dA, upper, complement=True)) / A.shape[1]
+    return -(_log_changes(_weighted(Y, c), A, dA, upper)
+             + _log_changes(_weighted(1.0 - Y, c), A, dA, upper, complement=True)) / A.shape[1]
 
 
 def _softplus(Z: np.ndarray) -> np.ndarray:
@@ -336,10 +351,10 @@ def _bce_cost_from_logits(Z: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] 
     return float(np.vdot(_weighted(Y, c), _softplus(-Z)) + np.vdot(_weighted(1.0 - Y, c), _softplus(Z))) / Z.shape[1]
 
 
-def _bce_change_from_logits(Z, Y, dZ):
+def _bce_change_from_logits(Z, Y, dZ, c=None):
     z, y = Z[:, None, :], Y[:, None, :]
     per_entry = y * _softplus_change(-z, -dZ) + (1.0 - y) * _softplus_change(z, dZ)
-    return per_entry.sum(axis=(0, 2)) / Z.shape[1]
+    return _weighted(per_entry, c).sum(axis=(0, 2)) / Z.shape[1]
 
 
 BCE = Loss("bce", _bce_cost, _bce_gradient, probabilities=True, targets="unit_interval",
@@ -368,21 +383,21 @@ def _cce_cost_from_logits(Z: np.ndarray, Y: np.ndarray, c: Optional[np.ndarray] 
     return -float(np.vdot(_weighted(Y, c), _log_softmax(Z))) / Z.shape[1]
 
 
-def _cce_change_from_logits(Z, Y, dZ):
+def _cce_change_from_logits(Z, Y, dZ, c=None):
     # Per class c: -log s_c(z + d) + log s_c(z) = log1p(sum_k s_k expm1(d_k - d_c)), s = softmax(z);
     # the k = c term is zero, so nothing cancels. Plain differences for a copy moving beyond 1/2,
     # where expm1 could overflow and the change is no longer small.
     rows, cols = np.nonzero(Y)  # one entry per column for one-hot targets
     S = _act.SOFTMAX.function(Z)[:, None, cols]  # (n, 1, nnz)
     gaps = np.minimum(dZ[:, :, cols] - dZ[rows, :, cols].T[None], 1.0)  # (n, K, nnz)
-    out = np.log1p(np.sum(S * np.expm1(gaps), axis=0)) @ Y[rows, cols]  # (K,)
+    out = np.log1p(np.sum(S * np.expm1(gaps), axis=0)) @ _weighted(Y, c)[rows, cols]  # (K,)
     for k in np.flatnonzero(np.abs(dZ).max(axis=(0, 2)) > 0.5):
-        out[k] = (_cce_cost_from_logits(Z + dZ[:, k, :], Y) - _cce_cost_from_logits(Z, Y)) * Z.shape[1]
+        out[k] = (_cce_cost_from_logits(Z + dZ[:, k, :], Y, c) - _cce_cost_from_logits(Z, Y, c)) * Z.shape[1]
     return out / Z.shape[1]
 
 
 CCE = Loss("cce", _cce_cost, _cce_gradient, probabilities=True, targets="distribution",
-           natural_output=_act.SOFTMAX, change=lambda A, Y, dA: -_log_changes(Y, A, dA, np.inf) / A.shape[1],
+           natural_output=_act.SOFTMAX, change=lambda A, Y, dA, c=None: -_log_changes(_weighted(Y, c), A, dA, np.inf) / A.shape[1],
            cost_from_logits=_cce_cost_from_logits, change_from_logits=_cce_change_from_logits,
            hint="for class labels use fnnet.one_hot(labels, k)")
 
