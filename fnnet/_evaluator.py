@@ -95,7 +95,7 @@ class FunctionSide:
             J = float(J)
         if not math.isfinite(J):
             raise ValueError(f"f returned {J} {where()}")
-        return J
+        return float(J)
 
     def start(self) -> float:
         """``f`` at params, checked: ten calls (twice at params, once at a nearby point, and at

@@ -50,8 +50,8 @@ SAFETY = 4.0
 RESOLVE = 1e-3
 #: The analytic side's own round-off, in units of its dtype, relative to its key's largest entry.
 ANALYTIC_UNITS = 1024.0
-#: A float32 backward's round-off on a sum that cancels, in units of float32 relative to the
-#: largest of the cost and every gradient.
+#: A backward's round-off on a sum that cancels, in units of its dtype relative to the largest
+#: of the cost, every gradient and (for fnnet's network) the output delta's terms.
 SUM_UNITS = 32.0
 #: Ratio of neighbouring steps when an entry is examined again.
 LADDER = 10.0
@@ -285,7 +285,9 @@ def hint(key_shape: Tuple[int, ...], g: np.ndarray, n: np.ndarray, E: np.ndarray
             ratio = g[sure] / n[sure]
         r = float(np.median(ratio))
         if np.all(np.abs(ratio - r) <= 1e-2 * max(abs(r), 1e-300)):
-            parts.append(_ratio_hint(r, m))
+            said = _ratio_hint(r, m)
+            if ratio.size > 1 or not said.endswith("a constant factor"):  # one entry is no pattern
+                parts.append(said)
     elif (wrong & (g == 0.0)).any() and (wrong & (g == 0.0)).sum() == wrong.sum():
         parts.append("analytic is 0 where numerical is not: a missing term?")
     if len(key_shape) == 2 and wrong.sum() >= 1 and wrong.sum() < g.size:
@@ -318,8 +320,11 @@ def _ratio_hint(r: float, m: Optional[int]) -> str:
 def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray], *, mode: str, eps: float,
           tol: float, n: int, k: int, seed: int, progress: Optional[bool], precision: str, ignored: List[str],
           label: str, seconds_per_call: Optional[float] = None, m: Optional[int] = None,
-          float32_reason: str = "") -> dict:
-    """The fields of the report; ``side`` (``fnnet._evaluator``) gives the numerical slopes."""
+          float32_reason: str = "", term_scale: float = 0.0) -> dict:
+    """The fields of the report; ``side`` (``fnnet._evaluator``) gives the numerical slopes.
+
+    ``term_scale``: the size of the terms the analytic side sums (``|A_L| + |Y|`` of a network's
+    output delta), when known: its round-off scales with them, not with the gradients."""
     rng = np.random.default_rng(seed)
     single = precision == "float32" or bool(float32_reason)
     tol = max(tol, FLOAT32_TOL) if single else tol
@@ -379,14 +384,15 @@ def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray]
         # the analytic side's round-off: each entry is a sum of terms as large as the key's largest
         # entry; a float32 backward sums terms of the size of the cost's own scale, often far larger
         # than tiny gradients (a sum of +-0.5 deltas that cancels to 1e-7)
-        overall = max([abs(float(side.cost))] + [float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
-                                                 for a in grads.values()]) if precision == "float32" else 0.0
+        overall = max([abs(float(side.cost)), term_scale] + [float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
+                                                             for a in grads.values()])
+        smallest = float(np.finfo(np.float32 if precision == "float32" else np.float64).tiny)  # underflow
         for key, evaluate in evaluators.items():
             g = analytic[key]
             scale = float(np.max(np.abs(g[np.isfinite(g)]), initial=0.0))
             if mode != "directional":
                 scale = max(scale, float(np.max(np.abs(grads[key][np.isfinite(grads[key])]), initial=0.0)))
-            slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * overall)
+            slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * overall) + smallest
             verdicts[key] = KeyVerdict(g, evaluate, eps, tol, slack, side.examine_cap)
     finally:
         bar.close()
@@ -429,7 +435,7 @@ def _fields(verdicts: Dict[str, KeyVerdict], chosen, shapes, mode, asked, eps, t
         wrong = v.verdict == WRONG
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             excess = np.nan_to_num(diff / np.maximum(_allowed(v.g, v.n, v.E, tol, 0.0), 1e-300), nan=np.inf)
-        pick = (np.flatnonzero(wrong)[np.argmax(excess[wrong])] if wrong.any() else
+        pick = (np.flatnonzero(wrong)[np.argmax(np.nan_to_num(diff[wrong], nan=np.inf))] if wrong.any() else
                 (np.flatnonzero(decided)[np.argmax(np.nan_to_num(diff[decided], nan=np.inf))] if decided.any() else
                  (0 if v.g.size else None)))
         worst[key] = ((), float("nan"), float("nan")) if pick is None else (index(pick), float(v.g[pick]), float(v.n[pick]))

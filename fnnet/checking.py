@@ -85,9 +85,10 @@ class GradcheckReport:
     what to look at (``"analytic = 32 x numerical: a missing 1/m (m = 32)?"``, ``"only row 3 is
     wrong"``). ``errors``: per key, ``||g - n|| / (||g|| + ||n||)`` over the entries judged right
     or wrong (directional mode: one key, ``"all"``, over the ``k`` slopes ``<g, v>``).
-    ``worst_key``: a failing key with the entry furthest beyond its allowed error (else the key
-    of the largest error); ``max_rel_error`` its error; ``worst_index``, ``worst_analytic``,
-    ``worst_numerical``: that entry, and ``worst_entries`` the same for every key. ``tol``,
+    ``worst_key``: the failing key whose entry lies furthest beyond its allowed error (else the
+    key of the largest error); ``max_rel_error`` its error; ``worst_index``, ``worst_analytic``,
+    ``worst_numerical``: its wrong entry with the largest ``|g - n|`` (else its largest
+    ``|g - n|``), and ``worst_entries`` the same for every key. ``tol``,
     ``eps``, ``mode`` (the mode run: ``"auto"`` runs ``"full"`` or ``"sample"``; the mode asked
     for is ``requested_mode``), ``sampled``; ``precision``: ``"float32"`` or ``"float64"``, of
     the analytic side. ``n_checked``: entries judged right or wrong, per key. ``kinks``: per
@@ -348,5 +349,6 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
     # a huge or tiny eps overflows or underflows the changes: a FAIL or a 'cannot tell', not a warning
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         verdict = judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed, progress=progress,
-                        precision=str(dtype), ignored=ignored, label="gradcheck", m=int(X64.shape[1]))
+                        precision=str(dtype), ignored=ignored, label="gradcheck", m=int(X64.shape[1]),
+                        term_scale=float(np.abs(AL).max() + np.abs(Y64).max()) / X64.shape[1])
     return GradcheckReport(**verdict)
