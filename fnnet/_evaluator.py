@@ -242,6 +242,9 @@ class NetworkSide:
 
     #: Every suspicious entry is re-examined: the exact changes are cheap.
     examine_cap = None
+    #: The changes are exact at any step, so a kink is followed down to ``eps * 1e-30``: a
+    #: pre-activation that close to it is at it (zero biases put them exactly there).
+    max_shrink = 30
     calls = 0
 
     def __init__(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray,

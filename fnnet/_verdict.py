@@ -55,7 +55,7 @@ ANALYTIC_UNITS = 1024.0
 SUM_UNITS = 32.0
 #: Ratio of neighbouring steps when an entry is examined again.
 LADDER = 10.0
-#: How many times the step may shrink tenfold below ``eps`` at a kink.
+#: How many times the step may shrink tenfold below ``eps`` at a kink (a side may allow more).
 MAX_SHRINK = 6
 #: How many times it may grow tenfold beyond ``100 eps`` where the differences are not precise.
 MAX_GROW = 2
@@ -67,7 +67,11 @@ PROGRESS_AFTER = 3.0
 RIGHT, WRONG, UNSURE = 0, 1, 2
 #: Why an entry cannot be told.
 REASONS = {"kink": "at a kink: its one-sided slopes differ at every step and the analytic value matches neither",
-           "precision": "below the precision of the differences"}
+           "precision": "below the precision of the differences, or of the analytic side's dtype",
+           "flat": ("f does not change beyond its noise at any step tried, while the analytic value says it "
+                    "should: a dead path, or kinks on both sides closer than a step resolves"),
+           "rough": ("the differences agree with it at eps and disagree only at larger steps: f is not "
+                     "smooth enough there (kinks or noise) to tell")}
 
 
 def match_grads(shapes: Mapping[str, Tuple[int, ...]], grads) -> Tuple[Dict[str, np.ndarray], List[str]]:
@@ -156,8 +160,11 @@ def _agrees(g, n, E, tol: float, slack: float) -> np.ndarray:
 
 
 def _precise(g, n, E, slack: float, share: float = RESOLVE) -> np.ndarray:
+    """Whether ``g`` against ``n`` is judged to ``share`` of their size: the differences resolve
+    it, and either the two agree that closely or the analytic side's round-off is that small."""
     with np.errstate(invalid="ignore", over="ignore"):
-        return (SAFETY * E + slack <= share * (np.abs(g) + np.abs(n))) | (g == n)
+        size = share * (np.abs(g) + np.abs(n))
+        return ((SAFETY * E <= size) & ((np.abs(g - n) <= size) | (slack <= size))) | (g == n)
 
 
 class KeyVerdict:
@@ -166,7 +173,8 @@ class KeyVerdict:
     or near a kink, and whether it was judged precisely."""
 
     def __init__(self, g: np.ndarray, evaluate: Callable, eps: float, tol: float, slack: float,
-                 cap: Optional[int]) -> None:
+                 cap: Optional[int], max_shrink: int = MAX_SHRINK) -> None:
+        self.max_shrink = max_shrink
         self.g = g
         first = _Step(eps, *evaluate(np.arange(g.size), eps))
         self.n, self.E = first.C.copy(), first.R.copy()
@@ -184,6 +192,12 @@ class KeyVerdict:
         self.examined = idx
         if idx.size:
             self._examine(idx, first.take(idx), evaluate, eps, tol, slack)
+        # right only because the analytic side's round-off allows it, while the two visibly differ
+        # (a float32 sum that cancels): that round-off cannot be told from a small bug
+        with np.errstate(invalid="ignore", over="ignore"):
+            excused = (self.verdict == RIGHT) & ~self.precise & (np.abs(g - self.n) > RESOLVE * (np.abs(g) + np.abs(self.n))) \
+                & (np.abs(g - self.n) > SAFETY * self.E + tol * (np.abs(g) + np.abs(self.n)))
+        self.verdict[excused], self.reason[excused] = UNSURE, "precision"
 
     def _examine(self, idx, first: _Step, evaluate, eps: float, tol: float, slack: float) -> None:
         g, size = self.g[idx], idx.size
@@ -211,16 +225,28 @@ class KeyVerdict:
             prev = last_up.take(pending)
             smooth = _smooth(new, prev)
             E = _pair_error(new, prev)
-            better = smooth & (E < best_E[pending])
+            # larger steps only confirm an agreement more precisely: where they cross kinks too
+            # sparse to see, a disagreement found there alone would be no evidence
+            better = smooth & (E < best_E[pending]) & _agrees(g[pending], new.C, E, tol, slack)
             best_E[pending[better]], best_n[pending[better]] = E[better], new.C[better]
             last_up = _merge(last_up, new, pending)
         # no smooth pair: at or near a kink; shrink the step until one appears (or precision runs out)
         last, before = steps[-1], steps[0]
-        for shrink in range(2, MAX_SHRINK + 1):
+        # at a kink, the one-sided slopes of the step where they are known best (a step's round-off
+        # plus its change from the step ten times larger)
+        side = {"U": steps[-1].U.copy(), "D": steps[-1].D.copy(), "C": steps[-1].C.copy()}
+        side_E = {name: (1 if name == "C" else 2) * steps[-1].R + np.abs(getattr(steps[-1], name) - getattr(steps[0], name))
+                  for name in side}
+        deepest = np.zeros(size, dtype=bool)  # the slopes were followed down to the smallest step
+        for shrink in range(2, self.max_shrink + 1):
             pending = np.flatnonzero(~found & _precise(g, last.C, last.R, slack, share=0.05))
             if not pending.size:
                 break
             new = _Step(eps / LADDER ** shrink, *evaluate(idx[pending], eps / LADDER ** shrink))
+            usable = _precise(new.U, new.D, 2 * new.R, slack, share=0.05)  # else this step says nothing
+            if not usable.any():
+                break
+            pending, new = pending[usable], new.take(usable)
             prev = last.take(pending)
             pair = _smooth(prev, new)
             smooth = pair & confirmed[pending]
@@ -230,29 +256,61 @@ class KeyVerdict:
             found[ok] = True
             confirmed = confirmed.copy()
             confirmed[pending] = pair
+            E_new = {name: (1 if name == "C" else 2) * new.R + np.abs(getattr(new, name) - getattr(prev, name))
+                     for name in side}
+            better = np.maximum(E_new["U"], E_new["D"]) < np.maximum(side_E["U"][pending], side_E["D"][pending])
+            for name in side:
+                side[name][pending[better]] = getattr(new, name)[better]
+                side_E[name][pending[better]] = E_new[name][better]
+            deepest[pending] = shrink == self.max_shrink
             before = _merge(before, prev, pending)
             last = _merge(last, new, pending)
         verdict = np.where(_agrees(g, best_n, best_E, tol, slack), RIGHT, WRONG)
         precise = _precise(g, best_n, best_E, slack)
         reason = np.full(size, "", dtype=object)
+        # a kink was seen, and at some step g lies within the one-sided slopes (to their round-off):
+        # kinks packed closer than the differences resolve; the entry cannot be told, not wrong
+        excused = np.zeros(size, dtype=bool)
+        for step in steps.values():
+            lo, hi = np.minimum(step.U, step.D), np.maximum(step.U, step.D)
+            margin = _allowed(g, np.maximum(np.abs(lo), np.abs(hi)), 2 * step.R, tol, slack)
+            with np.errstate(invalid="ignore"):
+                excused |= (g >= lo - margin) & (g <= hi + margin)
+        excused &= kink & (verdict == WRONG) & found
+        verdict[excused], reason[excused], precise[excused] = UNSURE, "kink", False
+        # wrong only where the step the user asked for disagrees too: at the larger steps alone,
+        # kinks on both sides of the entry could shift the differences unseen
+        rough = (verdict == WRONG) & found & _agrees(g, first.C, first.R, tol, slack)
+        verdict[rough], reason[rough], precise[rough] = UNSURE, "rough", False
+        # f does not move beyond its noise at any step while g says it should: a dead path, or
+        # kinks on both sides closer than any step resolves (relu pre-activations within round-off
+        # of 0, whose slopes cancel); for any f other than fnnet's network the two look the same
+        if first.X is None:
+            flat = np.ones(size, dtype=bool)
+            for step in steps.values():
+                flat &= (np.abs(step.U) <= 2 * SAFETY * step.R) & (np.abs(step.D) <= 2 * SAFETY * step.R)
+            flat &= verdict == WRONG
+            verdict[flat], reason[flat], precise[flat] = UNSURE, "flat", False
         # still at a kink: right when g is one of the one-sided slopes (or their mean)
         at = np.flatnonzero(~found)
         if at.size:
-            a, b = last.take(at), before.take(at)
+            U, D, C = (side[name][at] for name in "UDC")
+            E_U, E_D, E_C = (side_E[name][at] for name in "UDC")
             ga = g[at]
             matched = np.zeros(at.size, dtype=bool)
-            value, error = a.C.copy(), a.R + np.abs(a.C - b.C)
-            for v, E in ((a.U, 2 * a.R + np.abs(a.U - b.U)), (a.D, 2 * a.R + np.abs(a.D - b.D)),
-                         (a.C, a.R + np.abs(a.C - b.C))):
-                hit = ~matched & _agrees(ga, v, E, tol, slack) & _precise(ga, v, E, slack, share=0.05)
+            value, error = C.copy(), E_C.copy()
+            for v, E in ((U, E_U), (D, E_D), (C, E_C)):
+                hit = ~matched & _agrees(ga, v, E, tol, slack) & _precise(ga, v, E, slack)
                 value[hit], error[hit], matched[hit] = v[hit], E[hit], True
-            # outside both one-sided slopes (each resolved at this step, where no other kink is near): wrong
-            E_side = 2 * a.R + np.maximum(np.abs(a.U - b.U), np.abs(a.D - b.D))
-            lo, hi = np.minimum(a.U, a.D), np.maximum(a.U, a.D)
+            # outside both one-sided slopes: wrong, where the side knows every kink a step crosses
+            # (fnnet's network) or the slopes held down to the smallest step; kinks packed closer
+            # than the smallest step a noisy f allows can put the true slope outside them too
+            E_side = np.maximum(E_U, E_D)
+            lo, hi = np.minimum(U, D), np.maximum(U, D)
             margin = _allowed(ga, np.maximum(np.abs(lo), np.abs(hi)), E_side, tol, slack)
             with np.errstate(invalid="ignore"):
                 outside = ~matched & ((ga < lo - margin) | (ga > hi + margin) | ~np.isfinite(ga)) & \
-                    _precise(lo, hi, E_side, slack, share=0.05)
+                    _precise(lo, hi, E_side, slack, share=0.05) & ((first.X is not None) | deepest[at])
             best_n[at], best_E[at] = np.where(outside, np.where(ga < lo, lo, hi), value), np.where(outside, E_side, error)
             verdict[at] = np.where(matched, RIGHT, np.where(outside, WRONG, UNSURE))
             precise[at] = matched | outside
@@ -381,23 +439,34 @@ def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray]
             analytic = {key: grads[key].reshape(-1)[flat].astype(np.float64) for key, flat in chosen.items()}
             evaluators = {key: counting(lambda pos, h, bar, key=key, flat=flat: side.entry_slopes(key, flat[pos], h, bar))
                           for key, flat in chosen.items()}
-        # the analytic side's round-off: each entry is a sum of terms as large as the key's largest
-        # entry; a float32 backward sums terms of the size of the cost's own scale, often far larger
-        # than tiny gradients (a sum of +-0.5 deltas that cancels to 1e-7)
-        overall = max([abs(float(side.cost)), term_scale] + [float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
-                                                             for a in grads.values()])
+        # the analytic side's round-off. Each entry is a sum over the examples: a weight's of terms
+        # like the largest weight gradient, a bias's (shape (n, 1)) of deltas as large as the cost's
+        # own terms, which may cancel to a far smaller sum (+-0.5 deltas summing to 1e-7)
+        largest = {key: float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for key, a in grads.items()}
+        weights = max([v for key, v in largest.items() if not _bias_shaped(shapes[key])], default=0.0)
+        deltas = max(abs(float(side.cost)), term_scale, max(largest.values(), default=0.0))
         smallest = float(np.finfo(np.float32 if precision == "float32" else np.float64).tiny)  # underflow
         for key, evaluate in evaluators.items():
             g = analytic[key]
             scale = float(np.max(np.abs(g[np.isfinite(g)]), initial=0.0))
+            terms = weights
             if mode != "directional":
-                scale = max(scale, float(np.max(np.abs(grads[key][np.isfinite(grads[key])]), initial=0.0)))
-            slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * overall) + smallest
-            verdicts[key] = KeyVerdict(g, evaluate, eps, tol, slack, side.examine_cap)
+                scale = max(scale, largest[key])
+                terms = deltas if _bias_shaped(shapes[key]) else weights
+            else:
+                terms = deltas
+            slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * terms) + smallest
+            verdicts[key] = KeyVerdict(g, evaluate, eps, tol, slack, side.examine_cap,
+                                       getattr(side, "max_shrink", MAX_SHRINK))
     finally:
         bar.close()
     return _fields(verdicts, chosen, shapes, mode, asked, eps, tol, precision, ignored, label, side, counted,
                    notes, m, total_entries)
+
+
+def _bias_shaped(shape) -> bool:
+    """A bias (n, 1) or a vector: a plain sum of deltas over the examples."""
+    return len(shape) <= 1 or shape[-1] == 1
 
 
 class _Quiet:

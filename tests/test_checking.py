@@ -379,3 +379,114 @@ def test_a_huge_eps_is_a_fail_not_a_runtime_warning(eps, acts, loss):
     Y = np.eye(2)[:, [0, 1, 0, 1, 1]]
     report = fnnet.gradcheck(params, X, Y, acts, loss, eps=eps)
     assert set(report.verdicts) == set(params) and np.isfinite(report.cost)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 17: f checked first, hints, the time budget, notebooks
+# --------------------------------------------------------------------------------------------
+def _tanh_net(dtype=np.float64):
+    rng = np.random.default_rng(5)
+    params = {"W1": rng.standard_normal((4, 3)).astype(dtype), "b1": np.zeros((4, 1), dtype),
+              "W2": rng.standard_normal((1, 4)).astype(dtype), "b2": np.zeros((1, 1), dtype)}
+    X, Y = rng.standard_normal((3, 8)), rng.standard_normal((1, 8))
+
+    def f(p):
+        A1 = np.tanh(p["W1"] @ X + p["b1"])
+        return 0.5 * float(np.sum((p["W2"] @ A1 + p["b2"] - Y) ** 2)) / 8
+
+    def grads(p):
+        A1 = np.tanh(p["W1"] @ X + p["b1"])
+        dZ2 = (p["W2"] @ A1 + p["b2"] - Y) / 8
+        dZ1 = p["W2"].T @ dZ2 * (1 - A1 ** 2)
+        return {"W1": dZ1 @ X.T, "b1": dZ1.sum(axis=1, keepdims=True), "W2": dZ2 @ A1.T,
+                "b2": dZ2.sum(axis=1, keepdims=True)}
+
+    grads.data = (X, Y)  # the same network as fnnet's ["tanh", "linear"] with "mse"
+    return params, f, grads
+
+
+def test_a_function_that_redraws_its_randomness_is_named_not_called_wrong():
+    params, f, grads = _tanh_net()
+    rng = np.random.default_rng(0)
+    noisy = lambda p: f(p) + 1e-3 * float(rng.random())  # noqa: E731 (a mask redrawn at every call)
+    with pytest.raises(ValueError, match=r"f is not deterministic: f\(params\) returned .* hold the dropout masks fixed"):
+        fnnet.check_grads(noisy, params, grads(params))
+
+
+@pytest.mark.parametrize("how", ["numpy.float32", "float32 values"])
+def test_an_f_computing_in_float32_gets_float32_tolerance_and_says_why(how):
+    params, f, grads = _tanh_net()
+    f32 = ((lambda p: np.float32(f(p))) if how == "numpy.float32" else (lambda p: float(np.float32(f(p)))))
+    report = fnnet.check_grads(f32, params, grads(params))
+    assert report.ok and report.tol == FLOAT32_TOL and report.eps == fnnet.checking.FLOAT32_EPS, str(report)
+    assert any("float32" in note and "compute f in float64" in note for note in report.notes)
+    assert "compute f in float64 for a precise check" in str(report)
+    exact = fnnet.check_grads(f, params, grads(params))
+    assert exact.notes == [] and exact.tol == 1e-7 and exact.eps == 1e-6
+
+
+@pytest.mark.parametrize("change,hint", [
+    (lambda g: dict(g, W1=g["W1"] * 8), "analytic = 8 x numerical: a missing 1/m (m = 8)?"),
+    (lambda g: dict(g, W2=-g["W2"]), "analytic = -1 x numerical: a sign"),
+    (lambda g: dict(g, W1=g["W1"] * 2), "analytic = 2 x numerical: a factor 2"),
+    (lambda g: dict(g, W1=g["W1"] / 8), "analytic = 0.125 x numerical: an extra 1/m (m = 8)?"),
+])
+def test_a_failing_key_with_a_constant_ratio_is_named(change, hint):
+    params, _, grads = _tanh_net()
+    X, Y = grads.data
+    report = fnnet.gradcheck(params, X, Y, ["tanh", "linear"], "mse", change(grads(params)))
+    key = report.failed_keys[0]
+    assert len(report.failed_keys) == 1 and report.hints[key] == hint, str(report)
+    assert hint in str(report)
+
+
+def test_wrong_entries_sharing_a_row_are_named():
+    params, f, grads = _tanh_net()
+    g = grads(params)
+    g["W1"] = g["W1"].copy()
+    g["W1"][2] += 0.5  # row 2 only
+    report = fnnet.check_grads(f, params, g)
+    assert report.failed_keys == ["W1"] and "only row 2 is wrong" in report.hints["W1"]
+    g = grads(params)
+    g["W1"] = g["W1"].copy()
+    g["W1"][:, 1] *= 3.0  # column 1 only
+    report = fnnet.check_grads(f, params, g)
+    assert report.failed_keys == ["W1"] and report.hints["W1"].endswith("only column 1 is wrong")
+
+
+def test_auto_mode_samples_a_check_over_its_budget_and_says_so(monkeypatch, capsys):
+    params, f, grads = _tanh_net()
+    full = fnnet.check_grads(f, params, grads(params))
+    assert full.mode == "full" and not full.sampled and full.requested_mode == "auto"
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(fnnet._verdict, "BUDGET_SECONDS", 0.0)  # any full check is now over budget
+    report = fnnet.check_grads(f, params, grads(params), n=3)
+    err = capsys.readouterr().err
+    assert report.ok and report.mode == "sample" and report.sampled
+    assert report.n_checked == {"W1": 3, "b1": 3, "W2": 3, "b2": 1}
+    assert len(err.splitlines()) == 1 and "checking 3 random entries per key instead" in err
+    assert "fnnet.gradcheck checks an fnnet network exactly and fast" in err
+    assert any("random entries per key" in note for note in report.notes) and "random entries per key" in str(report)
+    forced = fnnet.check_grads(f, params, grads(params), mode="full")
+    assert forced.mode == "full" and sum(forced.n_checked.values()) == 12 + 4 + 4 + 1
+
+
+def test_the_report_shows_as_a_table_in_a_notebook():
+    params, f, grads = _tanh_net()
+    g = dict(grads(params), b2=-grads(params)["b2"])
+    report = fnnet.check_grads(f, params, g)
+
+    class Printer:  # IPython's pretty printer, as much of it as _repr_pretty_ uses
+        def __init__(self):
+            self.out = []
+
+        def text(self, s):
+            self.out.append(s)
+
+    printer = Printer()
+    report._repr_pretty_(printer, cycle=False)
+    assert printer.out == [str(report)]
+    html = report._repr_html_()
+    assert html.startswith("<div>") and html.count("<tr>") == 1 + 4
+    assert "<td>b2</td>" in html and "<td>FAIL</td>" in html and "check_grads FAIL" in html
+    assert "&lt;" not in str(report) and "<-- wrong" not in html  # the table's cells, not the text arrows

@@ -118,7 +118,7 @@ def test_correct_course_code_is_never_called_wrong(dtype, capsys):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_every_planted_bug_is_caught_at_the_keys_it_changes(dtype, capsys):
-    missed, blamed, caught, runs = [], [], 0, 0
+    missed, blamed, caught, runs, untold, untold_bugs = [], [], 0, 0, 0, 0
     for bug in BUGS:
         for i in range(6):
             correct, params, dims = _setup(100 + 7 * i + len(bug), dtype, bug)
@@ -136,16 +136,22 @@ def test_every_planted_bug_is_caught_at_the_keys_it_changes(dtype, capsys):
                 continue  # this draw leaves the gradients as they were (e.g. no dead unit for relu-slope-1)
             runs += 1
             failed = set(report.failed_keys)
-            if not strong <= failed:
-                missed.append((bug, i, dims, sorted(strong - failed), str(report)))
+            # a changed key that is not failed must at least not be cleared: it reads CANNOT TELL or
+            # holds entries that cannot be told (a bug exactly at a kink, or below float32's precision)
+            cleared = {key for key in strong - failed if report.verdicts[key] == "PASS" and not report.unsure[key]}
+            untold += len(strong - failed - cleared)
+            if cleared or not (failed or strong - cleared):
+                missed.append((bug, i, dims, sorted(cleared) or "nothing failed", str(report)))
             elif not failed <= anything:
                 blamed.append((bug, i, dims, sorted(failed - anything), str(report)))
-            else:
+            elif failed:
                 caught += 1
+            else:
+                untold_bugs += 1  # every key it changes reads CANNOT TELL (float32's precision)
     with capsys.disabled():
-        print(f"\nplanted bugs, {np.dtype(dtype).name}: caught {caught} of {runs}; missed {len(missed)}, "
-              f"other keys blamed {len(blamed)}")
-    assert runs >= 40
+        print(f"\nplanted bugs, {np.dtype(dtype).name}: caught {caught} of {runs}, {untold_bugs} could not be told; "
+              f"missed {len(missed)}, other keys blamed {len(blamed)}; {untold} changed keys could not be told")
+    assert runs >= 40 and untold_bugs <= (0 if dtype == np.float64 else 2)
     assert not missed and not blamed, "\n\n".join(map(str, (missed + blamed)[:3]))
 
 
@@ -178,7 +184,7 @@ def _fnnet_setups(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_fnnet_backward_is_never_called_wrong_and_its_bugs_are_caught(dtype, capsys):
-    false_fails, missed, runs, bug_runs = [], [], 0, 0
+    false_fails, missed, runs, bug_runs, untold = [], [], 0, 0, 0
     for i, params, X, Y, acts, kwargs in _fnnet_setups(dtype):
         report = fnnet.gradcheck(params, X, Y, acts, "bce", **kwargs)
         runs += 1
@@ -194,10 +200,13 @@ def test_fnnet_backward_is_never_called_wrong_and_its_bugs_are_caught(dtype, cap
             bad = dict(grads, **{key: grads[key] * np.asarray(factor, dtype=dtype)})
             found = fnnet.gradcheck(params, X, Y, acts, "bce", bad, **kwargs)
             bug_runs += 1
-            if found.failed_keys != [key]:
+            if found.failed_keys == [] and (found.verdicts[key] == "CANNOT TELL" or found.unsure[key]):
+                untold += 1  # below the precision of float32 gradients: told so, not cleared
+            elif found.failed_keys != [key]:
                 missed.append((i, key, factor, found.failed_keys, str(found)))
     with capsys.disabled():
         print(f"\nfnnet's own backward at kinks, {np.dtype(dtype).name}: false FAILs {len(false_fails)} of {runs}; "
-              f"planted bugs caught {bug_runs - len(missed)} of {bug_runs}")
+              f"planted bugs caught {bug_runs - len(missed) - untold} of {bug_runs}, {untold} could not be told")
+    assert untold <= (0 if dtype == np.float64 else bug_runs // 4)
     assert not false_fails, "\n\n".join(map(str, false_fails[:3]))
     assert not missed, "\n\n".join(map(str, missed[:3]))
