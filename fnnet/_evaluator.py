@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -82,10 +83,13 @@ class FunctionSide:
                 self.single.add(key)
         self.unit = float(np.finfo(np.float64).eps) / 2  # of f's values; float32's after start() if so
         self.float32_reason, self.noise = "", 0.0
+        self.seconds = []  # of each call of f
 
     def value(self, where: Callable[[], str] = lambda: "at params (unperturbed)") -> float:
         """``f`` at the working copy, checked to be a finite real scalar; ``where()`` says where."""
+        start = time.perf_counter()
         J = self.f(self.work)
+        self.seconds.append(time.perf_counter() - start)
         self.calls += 1
         if isinstance(J, np.float32) and not self.float32_reason:
             self.float32_reason = "f returns a numpy.float32"

@@ -132,6 +132,8 @@ def _smooth(big: _Step, small: _Step) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         smooth = np.abs(S_big - S_small) <= _hidden_jump(big, small) / small.h + \
             0.5 * np.maximum(np.abs(S_big), np.abs(S_small))
+        # a second difference that grows as the step shrinks, beyond its round-off: a kink
+        smooth &= np.abs(S_small) <= 3.0 * np.abs(S_big) + 4.0 * small.R / small.h
     if big.X is not None:
         smooth &= ~big.X & ~small.X
     return smooth
@@ -207,6 +209,15 @@ class KeyVerdict:
         best_E, best_n = np.full(size, np.inf), first.C.copy()
         found, kink = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
         pairs = {big: _smooth(steps[big], steps[big - 1]) for big in (2, 1, 0)}
+        # and the central differences converge as a smooth f's do: each tenfold smaller step
+        # changes them by at most a tenth of the change before (a hundredth, ideally), beyond
+        # round-off; kinks on both sides of the entry, which leave U - D small, break that
+        change = {big: np.abs(steps[big].C - steps[big - 1].C) for big in (2, 1, 0)}
+        for big in (2, 1):
+            small = big - 1
+            converges = change[small] <= change[big] / LADDER + SAFETY * (steps[small].R + steps[small - 1].R)
+            pairs[big] &= converges
+            pairs[small] &= converges
         for big in (2, 1, 0):  # a pair counts when a neighbouring pair confirms it smooth too
             smooth = pairs[big] & (pairs.get(big + 1, False) | pairs.get(big - 1, False))
             E = _pair_error(steps[big], steps[big - 1])
@@ -476,12 +487,13 @@ class _Quiet:
 
 def _estimate_seconds(side, shapes, eps: float, seconds_per_call: Optional[float], total: int) -> float:
     """How long a full check should take: ``2 x total`` calls of ``f``, or (an fnnet network)
-    the time of a probe of up to 64 entries of its first key, scaled."""
+    the time of a probe of up to 1024 entries of its first key (the costliest per entry: its
+    changes pass through every layer), scaled."""
     if seconds_per_call is not None:
         return 2.0 * total * seconds_per_call
     key = next(iter(shapes))
     size = int(np.prod(shapes[key]))
-    probe = np.arange(min(size, 64))
+    probe = np.arange(min(size, 1024))
     start = time.perf_counter()
     side.entry_slopes(key, probe, eps, _Quiet())
     return (time.perf_counter() - start) / max(probe.size, 1) * total
