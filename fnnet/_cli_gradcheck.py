@@ -85,7 +85,8 @@ def register(commands) -> None:
                         "sigmoid for bce, softmax for cce)")
     p.add_argument("--loss", choices=list(LOSSES), default="cce")
     p.add_argument("--m", type=positive_int, default=16, help="number of random examples")
-    p.add_argument("--mode", choices=MODES, default="full")
+    p.add_argument("--mode", choices=MODES, default="auto",
+                   help="auto (default): full when it fits about 20 s, else sample")
     p.add_argument("--n", type=positive_int, default=16, help="entries per key in sample mode")
     p.add_argument("--k", type=positive_int, default=8,
                    help="random directions over the whole network in directional mode (one verdict, key 'all')")

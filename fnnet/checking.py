@@ -20,6 +20,7 @@ of an activation (relu at 0, or a custom activation's declared ``kinks``).
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -185,7 +186,7 @@ class GradcheckReport:
         for key, shape, checked, err, where, g, n, verdict, note in self._rows():
             lines.append(f"{key:<6} {shape:<12} {checked:>7}  {err:>10}  {where:<12} {g:>13} {n:>13}  {verdict}"
                          + (f"  <-- wrong" if verdict == "FAIL" else "") + (f"  ({note})" if note else ""))
-        return "\n".join(lines + self._footer())
+        return "\n".join(lines + [textwrap.fill(line, 100, subsequent_indent="  ") for line in self._footer()])
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         """IPython and Jupyter's plain-text display: the table of ``str``."""
@@ -216,16 +217,24 @@ def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str
         ``dJ/dparams[key]`` for every key, of its shape; a key may also be written ``"d" + key``
         as the deep-learning course does (``dW1``, ``db1``). Keys that match no parameter
         (``dA1``, ``dZ1``) are ignored and listed in ``report.ignored``; a missing key is an error.
-    mode : {"full", "sample", "directional"}
-        ``"full"``: every entry, ``1 + 2 * (number of entries)`` calls of ``f`` (the one extra at
-        ``params`` itself). ``"sample"``: ``n`` random entries per key (all if fewer), at most
-        ``1 + 2 * n * (number of keys)`` calls. ``"directional"``: ``k`` random unit directions
-        ``v`` over every key at once, comparing ``(f(p + eps v) - f(p - eps v)) / (2 eps)`` with
-        ``<grads, v>``: ``1 + 2 * k`` calls, one verdict for the whole (key ``"all"``).
+    mode : {"auto", "full", "sample", "directional"}
+        ``"auto"`` (default): ``"full"`` when that should take at most ``BUDGET_SECONDS`` (about
+        20 s, estimated from the first calls of ``f``), else ``"sample"`` with as many entries
+        per key as fit, said in the report and in one line on stderr. ``"full"``: every entry.
+        ``"sample"``: ``n`` random entries per key (all if fewer). ``"directional"``: ``k``
+        random unit directions ``v`` over every key at once, comparing ``(f(p + eps v) - f(p -
+        eps v)) / (2 eps)`` with ``<grads, v>``, one verdict for the whole (key ``"all"``).
+        Calls of ``f``: ten to check ``f`` itself (twice at ``params``, once nearby, seven along a
+        short line for its noise), then two per entry or direction checked, and six to eighteen
+        more per entry examined again (one that disagrees, is not precise, or sits near a
+        kink); ``report.calls`` counts them.
     eps : float
-        The central-difference step; ``1e-6`` suits float64 functions of order 1.
+        The central-difference step; ``1e-6`` suits float64 functions of order 1. Entries
+        examined again also use ``eps / 10`` and smaller, and ``10 eps`` to ``1e4 eps``. An
+        ``f`` that computes in float32 is stepped by at least ``FLOAT32_EPS``.
     tol : float
-        A key passes below this relative error; ``max(tol, FLOAT32_TOL)`` if any array is float32.
+        The relative disagreement allowed beyond the estimated error of each numerical value;
+        ``max(tol, FLOAT32_TOL)`` if any array (or ``f``) is float32.
     n, k : int
         Entries per key (``"sample"``), directions (``"directional"``).
     seed : int
@@ -238,7 +247,14 @@ def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str
     Returns
     -------
     GradcheckReport
-        ``ok``, ``errors`` per key, ``worst_key``, ``worst_index`` and more; ``str(report)`` is a table.
+        ``ok``, ``verdicts`` and ``hints`` per key, ``unsure`` entries with their reasons, and
+        more; ``str(report)`` is a table.
+
+    Raises
+    ------
+    ValueError
+        ``f`` gives two values at the same params (dropout masks drawn inside ``f``), or a
+        NaN/inf; a key of ``grads`` is missing or of the wrong shape.
 
     Examples
     --------
@@ -292,8 +308,9 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         The checked cost includes the penalty ``fnnet.penalty(params, l2=l2, l1=l1)``, and the
         default grads come from ``backward(..., l2=l2, l1=l1)``.
     sample_weight : array_like, shape (m,), optional
-        The checked cost is the weighted mean (as in :func:`fnnet.cost`); the numerical side
-        is then plain central differences of it (two float64 network evaluations per entry).
+        The checked cost is the weighted mean (as in :func:`fnnet.cost`), with exact changes
+        like the unweighted one (plain central differences for a user's loss whose ``change``
+        takes no weights).
     keep_prob, rng : as in :func:`fnnet.forward`
         Dropout: the masks ``forward`` draws (``cache["D{l}"]``) are held fixed, so the cost
         is a smooth function of the params and the check is exact. Give your own grads for
@@ -304,8 +321,11 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
 
     For sigmoid + bce and softmax + cce the checked cost (and ``report.cost``) is computed
     from the output layer's pre-activation, exact at any logit; other pairs use
-    ``fnnet.cost``'s clipped form. Perturbations that cross a kink of an activation
-    (``Activation.kinks``) are judged against the one-sided slopes.
+    ``fnnet.cost``'s clipped form. An entry whose step crosses a kink of an activation
+    (``Activation.kinks``) is checked again with smaller steps, down to ``1e-30 eps``, and
+    one still at a kink is judged against its one-sided slopes. A float32 network's
+    pre-activations within float32 round-off of a kink count as at it: a float32 backward
+    may see them on either side.
 
     Examples
     --------
