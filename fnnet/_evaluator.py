@@ -266,10 +266,16 @@ class NetworkSide:
             self.Z.append(self.W[layer] @ self.A[-1] + self.b[layer])
             self.G.append(self.acts[layer - 1].function(self.Z[-1]))
             self.A.append(self.G[-1] * self.D[layer] if layer in self.D else self.G[-1])
-        # A float32 backward rounds each Z by about its unit times |W| |A| + |b|: within that of a
-        # kink, its side of the kink may not be the float64 network's, so such a Z counts as at the kink.
-        self.band = [None] + ([ROUNDOFF_UNITS * analytic_unit * (np.abs(self.W[l]) @ np.abs(self.A[l - 1]) + np.abs(self.b[l]))
-                               for l in range(1, self.L + 1)] if analytic_unit else [None] * self.L)
+        # A float32 forward rounds each Z by about its unit times |W| |A| + |b|, plus what the layers
+        # below passed up (|W| times their error; the built-in slopes are at most 1): within that of
+        # a kink, its side may not be the float64 network's, so such a Z counts as at the kink.
+        self.band = [None] * (self.L + 1)
+        below = np.zeros_like(X)
+        for layer in range(1, self.L + 1) if analytic_unit else ():
+            W = np.abs(self.W[layer])
+            self.band[layer] = ROUNDOFF_UNITS * analytic_unit * (W @ np.abs(self.A[layer - 1]) + np.abs(self.b[layer])) \
+                + W @ below
+            below = self.band[layer]
         self.logits = loss.uses_logits(self.acts[-1])  # the cost from Z_L (log-sigmoid, log-softmax)
         self.cost = loss.network_cost(self.acts[-1], self.A[-1], Y, self.Z[-1], c) + sum(
             0.5 * l2 * float(np.vdot(W, W)) + l1 * float(np.abs(W).sum()) for W in self.W[1:])

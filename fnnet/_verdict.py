@@ -250,11 +250,11 @@ class KeyVerdict:
                   for name in side}
         deepest = np.zeros(size, dtype=bool)  # the slopes were followed down to the smallest step
         for shrink in range(2, self.max_shrink + 1):
-            pending = np.flatnonzero(~found & _precise(g, last.C, last.R, slack, share=0.05))
+            pending = np.flatnonzero(~found & _precise(g, last.C, last.R, 0.0, share=0.05))
             if not pending.size:
                 break
             new = _Step(eps / LADDER ** shrink, *evaluate(idx[pending], eps / LADDER ** shrink))
-            usable = _precise(new.U, new.D, 2 * new.R, slack, share=0.05)  # else this step says nothing
+            usable = _precise(new.U, new.D, 2 * new.R, 0.0, share=0.05)  # else this step says nothing
             if not usable.any():
                 break
             pending, new = pending[usable], new.take(usable)
