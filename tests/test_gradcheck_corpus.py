@@ -162,9 +162,9 @@ def _hidden_softmax():
                             jacobian_product=lambda dA, A: A * (dA - np.sum(A * dA, axis=0, keepdims=True)))
 
 
-def _fnnet_setups(dtype):
-    rng = np.random.default_rng(7)
-    for i in range(24):
+def _fnnet_setups(dtype, seed=7, count=24):
+    rng = np.random.default_rng(seed)
+    for i in range(count):
         L = 2 + i % 4
         dims = [int(rng.integers(2, 13))] + [int(rng.integers(3, 21)) for _ in range(L - 1)] + [1]
         m = int(rng.choice([1, 3, 16, 64]))
@@ -210,3 +210,19 @@ def test_fnnet_backward_is_never_called_wrong_and_its_bugs_are_caught(dtype, cap
     assert untold <= (0 if dtype == np.float64 else bug_runs // 4)
     assert not false_fails, "\n\n".join(map(str, false_fails[:3]))
     assert not missed, "\n\n".join(map(str, missed[:3]))
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight=ones"])
+def test_the_issue_example_passes_fnnets_own_backward_at_every_seed(weighted):
+    """Issue 17: relu with zero biases and init='small' put pre-activations exactly at the kink
+    and several kinks inside one step; 8 seeds of 10 failed b3, and with sample weights almost
+    every key failed."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((12, 64)), rng.integers(0, 2, (1, 64))
+    kwargs = {"sample_weight": np.ones(64)} if weighted else {}
+    for seed in range(10):
+        p = fnnet.init_params([12, 20, 7, 5, 1], seed=seed, init="small")
+        p = {k: (np.zeros_like(v) if k[0] == "b" else v) for k, v in p.items()}
+        report = fnnet.gradcheck(p, X, Y, ["relu"] * 3 + ["sigmoid"], "bce", **kwargs)
+        assert report.ok and all(v == "PASS" for v in report.verdicts.values()), str(report)
+        assert sum(len(k) for k in report.kinks.values()) > 0  # the kinks were there, and resolved
