@@ -202,12 +202,39 @@ class KeyVerdict:
         self.verdict[excused], self.reason[excused] = UNSURE, "precision"
 
     def _examine(self, idx, first: _Step, evaluate, eps: float, tol: float, slack: float) -> None:
-        g, size = self.g[idx], idx.size
+        """Judge the entries ``idx`` again, with more steps: see the module's docstring."""
+        g = self.g[idx]
         steps = {0: first}
         for j in (1, 2, -1):
             steps[j] = _Step(eps * LADDER ** j, *evaluate(idx, eps * LADDER ** j))
-        best_E, best_n = np.full(size, np.inf), first.C.copy()
-        found, kink = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+        est = _Estimate(first.C.copy(), steps)
+        est.grow(g, lambda pos, h: _Step(h, *evaluate(idx[pos], h)), eps, tol, slack)
+        kink = est.shrink(g, lambda pos, h: _Step(h, *evaluate(idx[pos], h)), eps, self.max_shrink)
+        verdict = np.where(_agrees(g, est.n, est.E, tol, slack), RIGHT, WRONG)
+        precise = _precise(g, est.n, est.E, slack)
+        reason = np.full(idx.size, "", dtype=object)
+        for name, doubt in _doubts(g, steps, est, tol, slack).items():
+            doubt &= (verdict == WRONG) & est.found
+            verdict[doubt], reason[doubt], precise[doubt] = UNSURE, name, False
+        at = np.flatnonzero(~est.found)  # still at a kink: judged against its one-sided slopes
+        if at.size:
+            n, E, verdict[at] = kink.judge(g[at], at, tol, slack, exact_kinks=first.X is not None)
+            est.n[at], est.E[at], precise[at] = n, E, verdict[at] != UNSURE
+            reason[at] = np.where(verdict[at] == UNSURE, "kink", "")
+        self.n[idx], self.E[idx], self.verdict[idx] = est.n, est.E, verdict
+        self.precise[idx], self.reason[idx] = precise, reason
+        self.kink[idx] |= est.kink
+
+
+class _Estimate:
+    """The numerical value ``n`` of each entry examined again and its error ``E``: from the
+    smooth pair of neighbouring steps with the smallest error (``found``), and whether a kink
+    was seen (``kink``)."""
+
+    def __init__(self, n: np.ndarray, steps: Dict[int, _Step]) -> None:
+        size = n.size
+        self.n, self.E, self.steps = n, np.full(size, np.inf), steps
+        self.found, self.kink = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
         pairs = {big: _smooth(steps[big], steps[big - 1]) for big in (2, 1, 0)}
         # and the central differences converge as a smooth f's do: each tenfold smaller step
         # changes them by at most a tenth of the change before (a hundredth, ideally), beyond
@@ -220,115 +247,130 @@ class KeyVerdict:
             pairs[small] &= converges
         for big in (2, 1, 0):  # a pair counts when a neighbouring pair confirms it smooth too
             smooth = pairs[big] & (pairs.get(big + 1, False) | pairs.get(big - 1, False))
-            E = _pair_error(steps[big], steps[big - 1])
-            better = smooth & (E < best_E)
-            best_E[better], best_n[better] = E[better], steps[big].C[better]
-            found |= smooth
-            kink |= ~pairs[big]
-        confirmed = pairs[0]  # the pair (eps, eps / 10), for the first smaller step
-        # smooth but not precise (round-off of f against tiny gradients): larger steps, while smooth
-        last_up = steps[2]
+            self.take(smooth, steps[big], _pair_error(steps[big], steps[big - 1]))
+            self.kink |= ~pairs[big]
+        self.confirmed = pairs[0]  # the pair (eps, eps / 10), for the first smaller step
+
+    def take(self, smooth: np.ndarray, big: _Step, E: np.ndarray, where=None) -> None:
+        """Where ``smooth`` (entries ``where``, default all), the big step's ``C`` if its error is smaller."""
+        where = np.arange(self.n.size) if where is None else where
+        better = smooth & (E < self.E[where])
+        self.n[where[better]], self.E[where[better]] = big.C[better], E[better]
+        self.found[where[smooth]] = True
+
+    def grow(self, g, step_at: Callable, eps: float, tol: float, slack: float) -> None:
+        """Smooth but not precise (``f``'s round-off against tiny gradients): larger steps. They
+        only confirm an agreement more precisely: where they cross kinks too sparse to see, a
+        disagreement found there alone would be no evidence."""
+        last = self.steps[2]
         for grow in range(3, 3 + MAX_GROW):
-            pending = np.flatnonzero(found & ~_precise(g, best_n, best_E, slack) & _agrees(g, best_n, best_E, tol, slack))
+            pending = np.flatnonzero(self.found & ~_precise(g, self.n, self.E, slack) &
+                                     _agrees(g, self.n, self.E, tol, slack))
             if not pending.size:
                 break
-            new = _Step(eps * LADDER ** grow, *evaluate(idx[pending], eps * LADDER ** grow))
-            prev = last_up.take(pending)
-            smooth = _smooth(new, prev)
+            new = step_at(pending, eps * LADDER ** grow)
+            prev = last.take(pending)
             E = _pair_error(new, prev)
-            # larger steps only confirm an agreement more precisely: where they cross kinks too
-            # sparse to see, a disagreement found there alone would be no evidence
-            better = smooth & (E < best_E[pending]) & _agrees(g[pending], new.C, E, tol, slack)
-            best_E[pending[better]], best_n[pending[better]] = E[better], new.C[better]
-            last_up = _merge(last_up, new, pending)
-        # no smooth pair: at or near a kink; shrink the step until one appears (or precision runs out)
-        last, before = steps[-1], steps[0]
-        # at a kink, the one-sided slopes of the step where they are known best (a step's round-off
-        # plus its change from the step ten times larger)
-        side = {"U": steps[-1].U.copy(), "D": steps[-1].D.copy(), "C": steps[-1].C.copy()}
-        side_E = {name: (1 if name == "C" else 2) * steps[-1].R + np.abs(getattr(steps[-1], name) - getattr(steps[0], name))
-                  for name in side}
-        deepest = np.zeros(size, dtype=bool)  # the slopes were followed down to the smallest step
-        for shrink in range(2, self.max_shrink + 1):
-            pending = np.flatnonzero(~found & _precise(g, last.C, last.R, 0.0, share=0.05))
+            keep = _smooth(new, prev) & (E < self.E[pending]) & _agrees(g[pending], new.C, E, tol, slack)
+            self.n[pending[keep]], self.E[pending[keep]] = new.C[keep], E[keep]
+            last = _merge(last, new, pending)
+
+    def shrink(self, g, step_at: Callable, eps: float, max_shrink: int) -> "_Kink":
+        """No smooth pair: at or near a kink. The step shrinks tenfold until a smooth pair appears
+        (the kink is outside it) or the differences lose their precision; returns the one-sided
+        slopes of the entries still at a kink."""
+        last = self.steps[-1]
+        kink = _Kink(self.steps[-1], self.steps[0])
+        for shrink in range(2, max_shrink + 1):
+            pending = np.flatnonzero(~self.found & _precise(g, last.C, last.R, 0.0, share=0.05))
             if not pending.size:
                 break
-            new = _Step(eps / LADDER ** shrink, *evaluate(idx[pending], eps / LADDER ** shrink))
+            new = step_at(pending, eps / LADDER ** shrink)
             usable = _precise(new.U, new.D, 2 * new.R, 0.0, share=0.05)  # else this step says nothing
             if not usable.any():
                 break
             pending, new = pending[usable], new.take(usable)
             prev = last.take(pending)
             pair = _smooth(prev, new)
-            smooth = pair & confirmed[pending]
-            ok = pending[smooth]
-            best_E[ok] = _pair_error(prev, new)[smooth]
-            best_n[ok] = prev.C[smooth]
-            found[ok] = True
-            confirmed = confirmed.copy()
-            confirmed[pending] = pair
-            E_new = {name: (1 if name == "C" else 2) * new.R + np.abs(getattr(new, name) - getattr(prev, name))
-                     for name in side}
-            better = np.maximum(E_new["U"], E_new["D"]) < np.maximum(side_E["U"][pending], side_E["D"][pending])
-            for name in side:
-                side[name][pending[better]] = getattr(new, name)[better]
-                side_E[name][pending[better]] = E_new[name][better]
-            deepest[pending] = shrink == self.max_shrink
-            before = _merge(before, prev, pending)
+            self.take(pair & self.confirmed[pending], prev, _pair_error(prev, new), pending)
+            self.confirmed = self.confirmed.copy()
+            self.confirmed[pending] = pair
+            kink.follow(new, prev, pending, deepest=shrink == max_shrink)
             last = _merge(last, new, pending)
-        verdict = np.where(_agrees(g, best_n, best_E, tol, slack), RIGHT, WRONG)
-        precise = _precise(g, best_n, best_E, slack)
-        reason = np.full(size, "", dtype=object)
-        # a kink was seen, and at some step g lies within the one-sided slopes (to their round-off):
-        # kinks packed closer than the differences resolve; the entry cannot be told, not wrong
-        excused = np.zeros(size, dtype=bool)
+        return kink
+
+
+class _Kink:
+    """At a kink, each entry's one-sided slopes ``U``, ``D`` and their mean ``C`` at the step
+    where they are known best (a step's round-off plus its change from the step ten times
+    larger), and whether they were followed down to the smallest step."""
+
+    def __init__(self, step: _Step, bigger: _Step) -> None:
+        self.value = {"U": step.U.copy(), "D": step.D.copy(), "C": step.C.copy()}
+        self.error = {name: self._error(step, bigger, name) for name in self.value}
+        self.deepest = np.zeros(step.C.size, dtype=bool)
+
+    @staticmethod
+    def _error(step: _Step, bigger: _Step, name: str):
+        return (1 if name == "C" else 2) * step.R + np.abs(getattr(step, name) - getattr(bigger, name))
+
+    def follow(self, new: _Step, prev: _Step, where: np.ndarray, deepest: bool) -> None:
+        E = {name: self._error(new, prev, name) for name in self.value}
+        better = np.maximum(E["U"], E["D"]) < np.maximum(self.error["U"][where], self.error["D"][where])
+        for name in self.value:
+            self.value[name][where[better]] = getattr(new, name)[better]
+            self.error[name][where[better]] = E[name][better]
+        self.deepest[where] = deepest
+
+    def judge(self, g, at, tol: float, slack: float, exact_kinks: bool):
+        """``(n, E, verdict)`` of the entries ``at`` (values ``g``): right when ``g`` is one of
+        the one-sided slopes (or their mean); wrong when it lies outside both, where the side
+        knows every kink a step crosses (fnnet's network) or the slopes held down to the
+        smallest step (kinks packed closer than the smallest step a noisy ``f`` allows can put
+        the true slope outside them too); otherwise it cannot be told."""
+        U, D, C = (self.value[name][at] for name in "UDC")
+        E_U, E_D, E_C = (self.error[name][at] for name in "UDC")
+        matched = np.zeros(at.size, dtype=bool)
+        value, error = C.copy(), E_C.copy()
+        for v, E in ((U, E_U), (D, E_D), (C, E_C)):
+            hit = ~matched & _agrees(g, v, E, tol, slack) & _precise(g, v, E, slack)
+            value[hit], error[hit], matched[hit] = v[hit], E[hit], True
+        E_side = np.maximum(E_U, E_D)
+        lo, hi = np.minimum(U, D), np.maximum(U, D)
+        margin = _allowed(g, np.maximum(np.abs(lo), np.abs(hi)), E_side, tol, slack)
+        with np.errstate(invalid="ignore"):
+            outside = ~matched & ((g < lo - margin) | (g > hi + margin) | ~np.isfinite(g)) & \
+                _precise(lo, hi, E_side, slack, share=0.05) & (exact_kinks | self.deepest[at])
+        n = np.where(outside, np.where(g < lo, lo, hi), value)
+        return n, np.where(outside, E_side, error), np.where(matched, RIGHT, np.where(outside, WRONG, UNSURE))
+
+
+def _doubts(g, steps: Dict[int, _Step], est: _Estimate, tol: float, slack: float) -> Dict[str, np.ndarray]:
+    """Where a disagreement found at a smooth pair is no evidence (each name a reason):
+
+    - ``"kink"``: a kink was seen, and at some step ``g`` lies within the one-sided slopes (to
+      their round-off): kinks packed closer than the differences resolve;
+    - ``"rough"``: the step the user asked for agrees: at the larger steps alone, kinks on both
+      sides of the entry could shift the differences unseen;
+    - ``"flat"``: ``f`` does not move beyond its noise at any step while ``g`` says it should: a
+      dead path, or kinks on both sides closer than any step resolves (relu pre-activations
+      within round-off of 0, whose slopes cancel); for any ``f`` other than fnnet's network
+      the two look the same.
+    """
+    within = np.zeros(g.size, dtype=bool)
+    for step in steps.values():
+        lo, hi = np.minimum(step.U, step.D), np.maximum(step.U, step.D)
+        margin = _allowed(g, np.maximum(np.abs(lo), np.abs(hi)), 2 * step.R, tol, slack)
+        with np.errstate(invalid="ignore"):
+            within |= (g >= lo - margin) & (g <= hi + margin)
+    first = steps[0]
+    doubts = {"kink": within & est.kink, "rough": _agrees(g, first.C, first.R, tol, slack)}
+    if first.X is None:
+        flat = np.ones(g.size, dtype=bool)
         for step in steps.values():
-            lo, hi = np.minimum(step.U, step.D), np.maximum(step.U, step.D)
-            margin = _allowed(g, np.maximum(np.abs(lo), np.abs(hi)), 2 * step.R, tol, slack)
-            with np.errstate(invalid="ignore"):
-                excused |= (g >= lo - margin) & (g <= hi + margin)
-        excused &= kink & (verdict == WRONG) & found
-        verdict[excused], reason[excused], precise[excused] = UNSURE, "kink", False
-        # wrong only where the step the user asked for disagrees too: at the larger steps alone,
-        # kinks on both sides of the entry could shift the differences unseen
-        rough = (verdict == WRONG) & found & _agrees(g, first.C, first.R, tol, slack)
-        verdict[rough], reason[rough], precise[rough] = UNSURE, "rough", False
-        # f does not move beyond its noise at any step while g says it should: a dead path, or
-        # kinks on both sides closer than any step resolves (relu pre-activations within round-off
-        # of 0, whose slopes cancel); for any f other than fnnet's network the two look the same
-        if first.X is None:
-            flat = np.ones(size, dtype=bool)
-            for step in steps.values():
-                flat &= (np.abs(step.U) <= 2 * SAFETY * step.R) & (np.abs(step.D) <= 2 * SAFETY * step.R)
-            flat &= verdict == WRONG
-            verdict[flat], reason[flat], precise[flat] = UNSURE, "flat", False
-        # still at a kink: right when g is one of the one-sided slopes (or their mean)
-        at = np.flatnonzero(~found)
-        if at.size:
-            U, D, C = (side[name][at] for name in "UDC")
-            E_U, E_D, E_C = (side_E[name][at] for name in "UDC")
-            ga = g[at]
-            matched = np.zeros(at.size, dtype=bool)
-            value, error = C.copy(), E_C.copy()
-            for v, E in ((U, E_U), (D, E_D), (C, E_C)):
-                hit = ~matched & _agrees(ga, v, E, tol, slack) & _precise(ga, v, E, slack)
-                value[hit], error[hit], matched[hit] = v[hit], E[hit], True
-            # outside both one-sided slopes: wrong, where the side knows every kink a step crosses
-            # (fnnet's network) or the slopes held down to the smallest step; kinks packed closer
-            # than the smallest step a noisy f allows can put the true slope outside them too
-            E_side = np.maximum(E_U, E_D)
-            lo, hi = np.minimum(U, D), np.maximum(U, D)
-            margin = _allowed(ga, np.maximum(np.abs(lo), np.abs(hi)), E_side, tol, slack)
-            with np.errstate(invalid="ignore"):
-                outside = ~matched & ((ga < lo - margin) | (ga > hi + margin) | ~np.isfinite(ga)) & \
-                    _precise(lo, hi, E_side, slack, share=0.05) & ((first.X is not None) | deepest[at])
-            best_n[at], best_E[at] = np.where(outside, np.where(ga < lo, lo, hi), value), np.where(outside, E_side, error)
-            verdict[at] = np.where(matched, RIGHT, np.where(outside, WRONG, UNSURE))
-            precise[at] = matched | outside
-            reason[at] = np.where(matched | outside, "", "kink")
-        self.n[idx], self.E[idx], self.verdict[idx] = best_n, best_E, verdict
-        self.precise[idx], self.reason[idx] = precise, reason
-        self.kink[idx] |= kink
+            flat &= (np.abs(step.U) <= 2 * SAFETY * step.R) & (np.abs(step.D) <= 2 * SAFETY * step.R)
+        doubts["flat"] = flat
+    return doubts
 
 
 def _merge(old: _Step, new: _Step, where: np.ndarray) -> _Step:
