@@ -149,8 +149,9 @@ class GradcheckReport:
 
     def _header(self) -> str:
         verdict = "PASS" if self.ok else "FAIL"
-        if self.ok and any(v == "CANNOT TELL" for v in self.verdicts.values()):
-            verdict = "PASS (some keys cannot be told)"
+        untold = sum(v == "CANNOT TELL" for v in self.verdicts.values())
+        if untold:
+            verdict += f" ({untold} of {len(self.verdicts)} keys cannot be told)"
         return (f"{self.label} {verdict}: {self.mode} mode, {self.precision} params (numerical side float64), "
                 f"eps={self.eps:g}, tol={self.tol:g}; max relative error {self.max_rel_error:.3g} in {self.worst_key}")
 
@@ -164,6 +165,11 @@ class GradcheckReport:
         if any(self.kinks.values()):
             lines.append("at or near a kink: the one-sided slopes disagreed beyond their error; such entries were "
                          "judged with smaller steps, or against the one-sided slope on the analytic value's side.")
+        below = [key for key, hint in self.hints.items() if self.verdicts[key] == "CANNOT TELL" and "precision" in hint]
+        if below:
+            lines.append(f"cannot tell {', '.join(below)}: their gradients are below what the differences resolve "
+                         "(f's noise over eps); a cost of larger scale, a larger eps, or (for a network of fnnet's "
+                         "shape) the exact fnnet.gradcheck decides them.")
         for key, entries in self.unsure.items():
             for index, reason in entries[:3]:
                 lines.append(f"cannot tell {key}[{', '.join(map(str, index))}]: {reason}"
