@@ -15,6 +15,7 @@ from . import activations as _activations
 from . import callbacks as _callbacks
 from . import checking as _checking
 from . import data as _data
+from . import diagnostics as _diagnostics
 from . import io as _io
 from . import losses as _losses
 from . import metrics as _metrics
@@ -28,6 +29,7 @@ from .activations import *  # noqa: F401,F403
 from .callbacks import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
+from .diagnostics import *  # noqa: F401,F403
 from .io import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
@@ -42,7 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _callbacks, _checking, _data, _io, _losses, _metrics, _network, _optim,
+    for module in (_activations, _callbacks, _checking, _data, _diagnostics, _io, _losses, _metrics, _network, _optim,
                    _preprocessing, _regularization, _schedules, _training)
     for name in module.__all__
 )
