@@ -29,6 +29,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 
 import numpy as np
 
+from . import _cli_diagnose
 from . import data as _data
 from . import io as _io
 from . import schedules as _schedules
@@ -193,6 +194,7 @@ def register(commands) -> None:
                      help="a progress line every N epochs (default: ~10 lines)")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     out.add_argument("--summary", action="store_true", help="print the network's layers and parameter counts first")
+    _cli_diagnose.add_option(out)
     p.set_defaults(run=run, parser=p)
 
 
@@ -424,6 +426,8 @@ def _run(args) -> int:
     else:
         rate = SCHEDULES[args.schedule](lr, epochs, args.warmup)
     callbacks = [EarlyStopping("val_cost", patience=args.patience)] if args.early_stopping else []
+    diagnostics = _cli_diagnose.watch(X, Y, acts, loss, params) if args.diagnose else None
+    callbacks += [diagnostics] if diagnostics else []
     if args.clip:
         optimizer = clip_by_global_norm(optimizer, args.clip)
     finished: Dict[str, object] = {}  # the params and history of the last completed epoch
@@ -472,6 +476,8 @@ def _run(args) -> int:
         first = history["cost"][0] if history["cost"] else float("nan")
         print(f"final training cost ({loss}): {cost(AL, ds.Y, loss):.6g} (first epoch's mean: {first:.6g})")
     print(f"time: {seconds:.1f} s")
+    if diagnostics:
+        _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
 
     metadata.update(epochs=done, history=history)
     saved = failed = False

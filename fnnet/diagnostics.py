@@ -230,6 +230,8 @@ class Diagnostics:
     ----------
     stats : dict
         ``{epoch: LayerStats}`` of every recorded epoch.
+    update_ratios : dict
+        ``{epoch: [ratio of W1, ..., ratio of WL] or None}``, as recorded in the history.
 
     Notes
     -----
@@ -259,6 +261,7 @@ class Diagnostics:
         self.every, self.key = int(every), key
         self.previous = None if initial is None else _copy(initial)
         self.stats: Dict[int, LayerStats] = {}
+        self.update_ratios: Dict[int, Optional[List[Optional[float]]]] = {}
 
     def __call__(self, epoch: int, params: Mapping[str, np.ndarray], history: dict) -> None:
         if epoch != 1 and epoch % self.every:
@@ -275,9 +278,9 @@ class Diagnostics:
         record["epoch"].append(int(epoch))
         for field in LayerStat._fields[2:]:
             record[field].append(stats.column(field))
-        record["update_ratio"].append(None if ratios is None else
-                                      [_finite(ratios[f"W{row.layer}"]) for row in stats])
-        self.stats[int(epoch)] = stats
+        per_layer = None if ratios is None else [_finite(ratios[f"W{row.layer}"]) for row in stats]
+        record["update_ratio"].append(per_layer)
+        self.stats[int(epoch)], self.update_ratios[int(epoch)] = stats, per_layer
         self.previous = _copy(params)
         return None
 
