@@ -25,6 +25,7 @@ from . import preprocessing as _preprocessing
 from . import regularization as _regularization
 from . import schedules as _schedules
 from . import training as _training
+from . import tracing as _tracing
 from .activations import *  # noqa: F401,F403
 from .callbacks import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
@@ -39,12 +40,13 @@ from .preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .schedules import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .tracing import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     name
     for module in (_activations, _callbacks, _checking, _data, _diagnostics, _io, _losses, _metrics, _network, _optim,
-                   _preprocessing, _regularization, _schedules, _training)
+                   _preprocessing, _regularization, _schedules, _training, _tracing)
     for name in module.__all__
 )
