@@ -524,37 +524,22 @@ def _rescue(params, metadata) -> Optional[str]:
 
 
 def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
-    """Cost per epoch, and for 2-D classification data the decision regions with the points."""
+    """Cost per epoch, and for 2-D classification data the decision regions with the points
+    (drawn by :mod:`fnnet.plot`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from . import plot
+
     regions = ds.X.shape[0] == 2 and ds.n_classes > 0
     fig, axes = plt.subplots(1, 2 if regions else 1, figsize=(11 if regions else 5.5, 4.5), squeeze=False)
     try:
-        ax = axes[0, 0]
-        epochs = np.arange(1, len(history["cost"]) + 1)
-        ax.plot(epochs, history["cost"], label="training cost")
-        if "val_cost" in history:
-            ax.plot(epochs, history["val_cost"], label="test cost")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("cost")
-        ax.set_yscale("log")
-        ax.legend()
+        ax = plot.training_curves(history, ax=axes[0, 0])
         ax.set_title(f"{ds.name}: cost per epoch")
         if regions:
-            ax = axes[0, 1]
-            lo, hi = ds.X.min(axis=1) - 0.1, ds.X.max(axis=1) + 0.1
-            g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
-            grid = np.vstack([g0.ravel(), g1.ravel()])
-            dtype = params["W1"].dtype
-            region = predict_labels(predict(params, grid.astype(dtype), acts)).reshape(g0.shape)
-            ax.contourf(g0, g1, region, levels=np.arange(ds.n_classes + 1) - 0.5, cmap="tab10", alpha=0.3,
-                        vmin=0, vmax=9)
-            ax.scatter(ds.X[0], ds.X[1], c=ds.labels, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
-            ax.set_title("decision regions")
-            ax.set_aspect("equal")
+            plot.decision_boundary(params, ds.X, ds.labels, acts, ax=axes[0, 1], resolution=300).set_aspect("equal")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
     finally:
