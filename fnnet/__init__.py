@@ -50,3 +50,12 @@ __all__ = sorted(
                    _preprocessing, _regularization, _schedules, _training, _tracing)
     for name in module.__all__
 )
+
+
+def __getattr__(name: str):
+    """``fnnet.plot`` is imported on first use (it needs the plot extra only when it draws)."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'fnnet' has no attribute {name!r}")
