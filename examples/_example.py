@@ -42,3 +42,25 @@ def save(made) -> None:
 
     plt.close(fig)
     print(f"saved {path}")
+
+
+def mnist_option(parser) -> None:
+    """``--mnist DIR``: MNIST-format files to use instead of Fashion-MNIST."""
+    parser.add_argument("--mnist", metavar="DIR", help="the four MNIST (or Fashion-MNIST) IDX files in DIR; "
+                                                       "default: Fashion-MNIST where fnnet finds it")
+
+
+def load_images(args, train_limit: int, test_limit: int):
+    """``(name, X, y, X_test, y_test)``: MNIST from ``--mnist DIR``, else Fashion-MNIST (exits when
+    neither is there), the first ``train_limit`` / ``test_limit`` examples (None: all)."""
+    import sys
+
+    import fnnet
+
+    directory = args.mnist or fnnet.fashion_mnist_dir()
+    if directory is None:
+        sys.exit("Fashion-MNIST not found (apt-get install dataset-fashion-mnist, or set FNNET_DATA); "
+                 "or give MNIST files with --mnist DIR")
+    X, y, X_test, y_test = fnnet.load_mnist(directory)
+    name = f"MNIST files in {directory}" if args.mnist else "Fashion-MNIST"
+    return name, X[:, :train_limit], y[:train_limit], X_test[:, :test_limit], y_test[:test_limit]
