@@ -62,12 +62,13 @@ def report(diagnostics: Diagnostics, steps_per_epoch: int, file=None) -> None:
     for epoch in sorted({epochs[0], epochs[(len(epochs) - 1) // 2], epochs[-1]}):
         print(f"diagnostics after epoch {epoch} ({len(diagnostics.X[0])} probe examples):", file=file)
         print(record[epoch], file=file)
-        for line in flags(record[epoch], ratios.get(epoch), steps_per_epoch):
+        for line in flags(record[epoch], ratios.get(epoch), steps_per_epoch * diagnostics.spans.get(epoch, 1)):
             print(f"  ! {line}", file=file)
 
 
-def flags(stats: LayerStats, ratios: Optional[List[Optional[float]]], steps_per_epoch: int) -> List[str]:
-    """One line per number outside its usual range (:data:`RANGES`)."""
+def flags(stats: LayerStats, ratios: Optional[List[Optional[float]]], steps: int) -> List[str]:
+    """One line per number outside its usual range (:data:`RANGES`); ``ratios``, the update
+    ratio of each layer over ``steps`` optimizer steps."""
     lines = []
 
     def flag(layer: int, value: str, key: str) -> None:
@@ -80,7 +81,7 @@ def flags(stats: LayerStats, ratios: Optional[List[Optional[float]]], steps_per_
         if s.dead is not None and s.dead > 0.10:
             flag(s.layer, f"{100 * s.dead:.1f}%", "dead")
         if ratios is not None and ratios[s.layer - 1] is not None:
-            per_step = ratios[s.layer - 1] / steps_per_epoch
+            per_step = ratios[s.layer - 1] / steps
             if not 1e-4 <= per_step <= 1e-2:
                 flag(s.layer, f"{per_step:.2g}", "update_ratio")
     hidden = list(stats)[:-1]

@@ -232,6 +232,9 @@ class Diagnostics:
         ``{epoch: LayerStats}`` of every recorded epoch.
     update_ratios : dict
         ``{epoch: [ratio of W1, ..., ratio of WL] or None}``, as recorded in the history.
+    spans : dict
+        ``{epoch: how many epochs its update ratio spans}`` (``every``, or the epochs since
+        ``initial`` or the last record: a resumed run's first record spans the epochs before it).
 
     Notes
     -----
@@ -260,6 +263,8 @@ class Diagnostics:
         self.X, self.Y, self.activations, self.loss = X, Y, list(activations), loss
         self.every, self.key = int(every), key
         self.previous = None if initial is None else _copy(initial)
+        self.previous_epoch = 0
+        self.spans: Dict[int, int] = {}
         self.stats: Dict[int, LayerStats] = {}
         self.update_ratios: Dict[int, Optional[List[Optional[float]]]] = {}
 
@@ -281,7 +286,9 @@ class Diagnostics:
         per_layer = None if ratios is None else [_finite(ratios[f"W{row.layer}"]) for row in stats]
         record["update_ratio"].append(per_layer)
         self.stats[int(epoch)], self.update_ratios[int(epoch)] = stats, per_layer
-        self.previous = _copy(params)
+        if ratios is not None:
+            self.spans[int(epoch)] = int(epoch) - self.previous_epoch
+        self.previous, self.previous_epoch = _copy(params), int(epoch)
         return None
 
 

@@ -71,7 +71,7 @@ def test_flags_for_saturated_and_dead_units():
         fnnet.LayerStat(2, "relu", 0.1, 0.2, None, 0.5, 1.0, 1.0, 1.0, 1.0),
         fnnet.LayerStat(3, "sigmoid", 0.5, 0.5, 0.9, None, 1.0, 1.0, 1.0, 1.0),  # an output may saturate
     ])
-    lines = _cli_diagnose.flags(stats, [1e-3, 1e-3, 1e-3], steps_per_epoch=1)
+    lines = _cli_diagnose.flags(stats, [1e-3, 1e-3, 1e-3], steps=1)
     assert len(lines) == 2
     assert lines[0].startswith("layer 1: 25.0% of the activations saturated, usual < 10% (Karpathy")
     assert lines[1].startswith("layer 2: 50.0% of the relu units dead on every probe example, usual < 10% (CS231n")

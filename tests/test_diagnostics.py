@@ -153,6 +153,8 @@ def test_the_callback_with_initial_params_and_every(tmp_path):
     record = history["diagnostics"]
     assert record["epoch"] == [1, 2, 4]
     assert all(0.0 < r < 1.0 for r in record["update_ratio"][0])
+    assert watch.spans == {1: 1, 2: 1, 4: 2}  # epoch 4's ratio is the change over epochs 3 and 4
+    assert record["update_ratio"][2] == watch.update_ratios[4]
     # the record is JSON: the checkpoint keeps it, and a resumed run is not refused for it
     _, _, meta = fnnet.load_checkpoint(tmp_path / "run")
     assert meta["history"]["diagnostics"]["epoch"] == [1, 2, 4]
