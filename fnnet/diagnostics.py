@@ -23,8 +23,8 @@ import numpy as np
 
 from ._table import Table
 from ._validation import check_cache, check_like, check_params
-from .activations import Activation
-from .losses import Loss
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
 from .network import backward, forward
 
 __all__ = ["LayerStat", "LayerStats", "layer_stats", "update_ratio", "Diagnostics"]
@@ -260,7 +260,16 @@ class Diagnostics:
             raise ValueError(f"every must be an int >= 1, got {every!r}")
         if not isinstance(key, str):
             raise TypeError(f"key must be a history key (str), got {type(key).__name__}")
-        self.X, self.Y, self.activations, self.loss = X, Y, list(activations), loss
+        for name, arr in (("X", X), ("Y", Y)):
+            if np.ndim(arr) != 2:
+                raise ValueError(f"the probe batch's {name} must be 2-D, one example per column; got shape {np.shape(arr)}")
+        if np.shape(X)[1] != np.shape(Y)[1]:
+            raise ValueError(f"the probe batch's X has {np.shape(X)[1]} examples (columns) but Y has {np.shape(Y)[1]}")
+        if isinstance(activations, (str, bytes)):
+            raise TypeError("activations must be a sequence with one name per layer, e.g. ['relu', 'sigmoid']")
+        for act in activations:
+            get_activation(act)  # an unknown name is refused here, before training starts
+        self.X, self.Y, self.activations, self.loss = X, Y, list(activations), get_loss(loss)
         self.every, self.key = int(every), key
         self.previous = None if initial is None else _copy(initial)
         self.previous_epoch = 0

@@ -169,3 +169,11 @@ def test_the_callback_rejects_bad_options():
         fnnet.Diagnostics(X, Y, ["sigmoid"], "bce", every=0)
     with pytest.raises(TypeError, match="key must be a history key"):
         fnnet.Diagnostics(X, Y, ["sigmoid"], "bce", key=3)
+    with pytest.raises(ValueError, match=r"probe batch's Y must be 2-D, one example per column; got shape \(3,\)"):
+        fnnet.Diagnostics(X, np.ones(3), ["sigmoid"], "bce")
+    with pytest.raises(ValueError, match="X has 3 examples \\(columns\\) but Y has 2"):
+        fnnet.Diagnostics(X, np.ones((1, 2)), ["sigmoid"], "bce")
+    with pytest.raises(ValueError, match="unknown activation 'sigmod'"):
+        fnnet.Diagnostics(X, Y, ["sigmod"], "bce")
+    with pytest.raises(ValueError, match="unknown loss 'bc'"):
+        fnnet.Diagnostics(X, Y, ["sigmoid"], "bc")
