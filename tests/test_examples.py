@@ -37,8 +37,8 @@ EXPECTED = {
     "nielsen_chapters_1_3.py": [r"MNIST files in .*: 1000 training images, 300 test images, 1 epoch\(s\)",
                                 r"chapter 1: quadratic cost, N\(0, 1\): test accuracy \d+\.\d\d% \(Nielsen: 95\.42% \(MNIST\)\)",
                                 r"chapter 3: cross-entropy, L2, N\(0, 1/n_in\): test accuracy \d+\.\d\d% .*"],
-    "nielsen_chapter_5.py": [r"epoch  layer 1  layer 2  layer 3  layer 4",
-                             r"the last hidden layer learns \d+x faster than the first",
+    "nielsen_chapter_5.py": [r"epoch  layer 1  layer 2  layer 3  layer 4  layer 4 / layer 1",
+                             r"\s+1(\s+\d\.\d{4}){4}\s+\d+x", r"\s+2(\s+\d\.\d{4}){4}\s+\d+x",
                              r"layer\s+activation\s+mean\(A\).*"],
 }
 #: Scripts that draw figures with --plots, and the files they write.
