@@ -257,5 +257,9 @@ def _layers(layers, L: int, hidden_only: bool = True):
 
 def _density(ax, values: np.ndarray, bins: int, label: str) -> None:
     """A histogram of ``values`` drawn as a line through its bins' centres (layers overlay legibly)."""
-    counts, edges = np.histogram(values[np.isfinite(values)], bins=bins, density=True)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:  # nothing to count (a diverged layer): the legend still names it
+        ax.plot([], [], label=f"{label} (no finite values)")
+        return
+    counts, edges = np.histogram(finite, bins=bins, density=True)
     ax.plot((edges[:-1] + edges[1:]) / 2, counts, label=label)

@@ -121,6 +121,8 @@ def test_histograms_draw_one_distribution_per_layer(plt, moons_run):
     assert [line.get_label().split(":")[0] for line in g.get_lines()] == ["layer 1", "layer 3"]
     assert g.get_xlabel() == "dW value"
     _png(ax), _png(g)
+    diverged = dict(grads, W2=np.full_like(grads["W2"], np.nan))  # no warning, an empty line named
+    assert plot.gradient_histograms(diverged, layers=[2]).get_lines()[0].get_label().endswith("(no finite values)")
     with pytest.raises(TypeError, match="cache must be the dict returned by fnnet.forward"):
         plot.activation_histograms({"A1": A1})
     with pytest.raises(ValueError, match="layers must be layer numbers in 1..3, got 0"):
