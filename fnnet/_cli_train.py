@@ -445,6 +445,8 @@ def _run(args) -> int:
             callbacks=callbacks, **validation)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
+        if diagnostics:  # the epochs before it diverged
+            _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
         return 1
     except OSError as err:  # the checkpoint could not be written or read: keep the last epoch's params
         print(f"error: checkpoint {args.checkpoint!r}: {err}", file=sys.stderr)

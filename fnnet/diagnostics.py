@@ -26,6 +26,7 @@ from ._validation import check_cache, check_like, check_params
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
 from .network import backward, forward
+from .training import TrainingDiverged
 
 __all__ = ["LayerStat", "LayerStats", "layer_stats", "update_ratio", "Diagnostics"]
 
@@ -236,6 +237,12 @@ class Diagnostics:
         ``{epoch: how many epochs its update ratio spans}`` (``every``, or the epochs since
         ``initial`` or the last record: a resumed run's first record spans the epochs before it).
 
+    Raises
+    ------
+    TrainingDiverged
+        From :func:`fnnet.train`, when the probe pass overflows (a layer or a gradient is no
+        longer finite for the epoch's finite params), carrying those params and the history.
+
     Notes
     -----
     The probe pass runs without dropout or penalties: it measures the network, not the
@@ -284,8 +291,13 @@ class Diagnostics:
 
     def record(self, epoch: int, params: Mapping[str, np.ndarray], history: dict) -> None:
         """Measure ``params`` on the probe batch and append the numbers to ``history[key]``."""
-        AL, cache = forward(params, self.X, self.activations)
-        stats = layer_stats(params, cache, backward(params, cache, self.Y, self.loss))
+        try:
+            AL, cache = forward(params, self.X, self.activations)
+            stats = layer_stats(params, cache, backward(params, cache, self.Y, self.loss))
+        except ValueError as err:  # finite params so large that a layer or a gradient overflows
+            raise TrainingDiverged(f"training diverged by epoch {epoch}: the Diagnostics probe pass failed ({err}). "
+                                   "Try a lower learning rate; the exception's .params hold the epoch's parameters",
+                                   _copy(params), history, epoch, 0) from None
         ratios = None if self.previous is None else update_ratio(self.previous, params)
         record = history.setdefault(self.key, {"epoch": [], "update_ratio": [],
                                                **{f: [] for f in LayerStat._fields[2:]}})

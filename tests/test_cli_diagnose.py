@@ -80,3 +80,12 @@ def test_flags_for_saturated_and_dead_units():
     lines = _cli_diagnose.flags(stats, [np.float64(0.5), 2e-3, 2e-3], 10)
     assert lines[1].startswith("layer 1: 0.05 update ratio ||change of W|| / ||W|| per step, usual 1e-4 to 1e-2")
     assert len(lines) == 3
+
+
+def test_diagnose_reports_the_epochs_before_training_diverged(capsys):
+    code = main(["train", "-q", "--data", "seed001", "--lr", "5", "--optimizer", "sgd", "--epochs", "20", "--diagnose"])
+    captured = capsys.readouterr()
+    epoch = int(re.search(r"error: training diverged in epoch (\d+)", captured.err).group(1))
+    assert code == 1 and epoch >= 2
+    tables = sorted(_tables(captured.out))
+    assert tables[0] == 1 and tables[-1] == epoch - 1 and len(tables) <= 3

@@ -177,3 +177,14 @@ def test_the_callback_rejects_bad_options():
         fnnet.Diagnostics(X, Y, ["sigmod"], "bce")
     with pytest.raises(ValueError, match="unknown loss 'bc'"):
         fnnet.Diagnostics(X, Y, ["sigmoid"], "bc")
+
+
+def test_a_probe_pass_that_overflows_is_a_divergence_that_keeps_the_work():
+    X, Y = np.array([[1e200, -1e200]]), np.array([[0.0, 1.0]])
+    params = {"W1": np.array([[1e200]]), "b1": np.zeros((1, 1)), "W2": np.ones((1, 1)), "b2": np.zeros((1, 1))}
+    watch = fnnet.Diagnostics(X, Y, ["linear", "linear"], "mse")
+    history = {"cost": [1.0]}
+    with pytest.raises(fnnet.TrainingDiverged, match="by epoch 3: the Diagnostics probe pass failed .*layer 1 overflowed") as info:
+        watch(3, params, history)
+    assert info.value.epoch == 3 and info.value.history is history
+    assert np.array_equal(info.value.params["W1"], params["W1"]) and info.value.params["W1"] is not params["W1"]
