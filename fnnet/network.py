@@ -62,7 +62,8 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
         Weight scheme, see ``fnnet.network.INIT_SCHEMES``: ``"he"`` for relu, ``"xavier"``
         for tanh, ``"nielsen"`` (``N(0, 1/fan_in)``, biases ``N(0, 1)``) for sigmoid as in
         Nielsen's book, ``"normal"`` as the seed notebooks, ``"small"`` as the course, and
-        ``"zeros"`` to see symmetry break nothing (every hidden unit stays identical).
+        ``"zeros"`` to see that without random weights the symmetry never breaks (the
+        units of a hidden layer stay identical).
     dtype : {numpy.float64, numpy.float32}
         The dtype of every array, and so of every forward and backward pass over them.
         Values are drawn in float64 and rounded, so both dtypes give the same network.
