@@ -22,9 +22,9 @@ params = fnnet.init_params([2, 20, 3, 1], seed=3)
 runs = {"none": {}, "L2 (lambda 0.7)": {"l2": 0.7 / X_train.shape[1]}, "dropout (keep 0.86)": {"keep_prob": 0.86}}
 made = figure(args, "course_regularization", ncols=3, width=4.5)
 print(f"{'regularization':>20} {'train':>6} {'test':>6}")
-for i, (name, options) in enumerate(runs.items()):
+for i, (name, extra) in enumerate(runs.items()):
     trained, _ = fnnet.train(params, X_train, Y_train, acts, "bce", epochs=epochs, batch_size=200, lr=0.3,
-                             optimizer="sgd", seed=0, verbose=0, **options)
+                             optimizer="sgd", seed=0, verbose=0, **extra)
     train_acc = fnnet.accuracy(fnnet.predict(trained, X_train, acts), Y_train)
     test_acc = fnnet.accuracy(fnnet.predict(trained, X_test, acts), Y_test)
     print(f"{name:>20} {train_acc:>6.1%} {test_acc:>6.1%}")
