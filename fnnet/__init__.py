@@ -15,6 +15,7 @@ from . import activations as _activations
 from . import callbacks as _callbacks
 from . import checking as _checking
 from . import data as _data
+from . import diagnostics as _diagnostics
 from . import io as _io
 from . import losses as _losses
 from . import metrics as _metrics
@@ -24,10 +25,12 @@ from . import preprocessing as _preprocessing
 from . import regularization as _regularization
 from . import schedules as _schedules
 from . import training as _training
+from . import tracing as _tracing
 from .activations import *  # noqa: F401,F403
 from .callbacks import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
+from .diagnostics import *  # noqa: F401,F403
 from .io import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
@@ -37,12 +40,22 @@ from .preprocessing import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
 from .schedules import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .tracing import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     name
-    for module in (_activations, _callbacks, _checking, _data, _io, _losses, _metrics, _network, _optim,
-                   _preprocessing, _regularization, _schedules, _training)
+    for module in (_activations, _callbacks, _checking, _data, _diagnostics, _io, _losses, _metrics, _network, _optim,
+                   _preprocessing, _regularization, _schedules, _training, _tracing)
     for name in module.__all__
 )
+
+
+def __getattr__(name: str):
+    """``fnnet.plot`` is imported on first use (it needs the plot extra only when it draws)."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'fnnet' has no attribute {name!r}")

@@ -29,6 +29,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 
 import numpy as np
 
+from . import _cli_diagnose
 from . import data as _data
 from . import io as _io
 from . import schedules as _schedules
@@ -193,6 +194,7 @@ def register(commands) -> None:
                      help="a progress line every N epochs (default: ~10 lines)")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     out.add_argument("--summary", action="store_true", help="print the network's layers and parameter counts first")
+    _cli_diagnose.add_option(out)
     p.set_defaults(run=run, parser=p)
 
 
@@ -424,6 +426,8 @@ def _run(args) -> int:
     else:
         rate = SCHEDULES[args.schedule](lr, epochs, args.warmup)
     callbacks = [EarlyStopping("val_cost", patience=args.patience)] if args.early_stopping else []
+    diagnostics = _cli_diagnose.watch(X, Y, acts, loss, params) if args.diagnose else None
+    callbacks += [diagnostics] if diagnostics else []
     if args.clip:
         optimizer = clip_by_global_norm(optimizer, args.clip)
     finished: Dict[str, object] = {}  # the params and history of the last completed epoch
@@ -441,6 +445,8 @@ def _run(args) -> int:
             callbacks=callbacks, **validation)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
+        if diagnostics:  # the epochs before it diverged
+            _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
         return 1
     except OSError as err:  # the checkpoint could not be written or read: keep the last epoch's params
         print(f"error: checkpoint {args.checkpoint!r}: {err}", file=sys.stderr)
@@ -472,6 +478,8 @@ def _run(args) -> int:
         first = history["cost"][0] if history["cost"] else float("nan")
         print(f"final training cost ({loss}): {cost(AL, ds.Y, loss):.6g} (first epoch's mean: {first:.6g})")
     print(f"time: {seconds:.1f} s")
+    if diagnostics:
+        _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
 
     metadata.update(epochs=done, history=history)
     saved = failed = False
@@ -518,37 +526,22 @@ def _rescue(params, metadata) -> Optional[str]:
 
 
 def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
-    """Cost per epoch, and for 2-D classification data the decision regions with the points."""
+    """Cost per epoch, and for 2-D classification data the decision regions with the points
+    (drawn by :mod:`fnnet.plot`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from . import plot
+
     regions = ds.X.shape[0] == 2 and ds.n_classes > 0
     fig, axes = plt.subplots(1, 2 if regions else 1, figsize=(11 if regions else 5.5, 4.5), squeeze=False)
     try:
-        ax = axes[0, 0]
-        epochs = np.arange(1, len(history["cost"]) + 1)
-        ax.plot(epochs, history["cost"], label="training cost")
-        if "val_cost" in history:
-            ax.plot(epochs, history["val_cost"], label="test cost")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("cost")
-        ax.set_yscale("log")
-        ax.legend()
+        ax = plot.training_curves(history, ax=axes[0, 0])
         ax.set_title(f"{ds.name}: cost per epoch")
         if regions:
-            ax = axes[0, 1]
-            lo, hi = ds.X.min(axis=1) - 0.1, ds.X.max(axis=1) + 0.1
-            g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
-            grid = np.vstack([g0.ravel(), g1.ravel()])
-            dtype = params["W1"].dtype
-            region = predict_labels(predict(params, grid.astype(dtype), acts)).reshape(g0.shape)
-            ax.contourf(g0, g1, region, levels=np.arange(ds.n_classes + 1) - 0.5, cmap="tab10", alpha=0.3,
-                        vmin=0, vmax=9)
-            ax.scatter(ds.X[0], ds.X[1], c=ds.labels, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
-            ax.set_title("decision regions")
-            ax.set_aspect("equal")
+            plot.decision_boundary(params, ds.X, ds.labels, acts, ax=axes[0, 1], resolution=300).set_aspect("equal")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
     finally:

@@ -18,6 +18,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite, product, row_sums
+from ._table import Table
 from ._workspace import NEW, Buffers
 from ._validation import FLOAT_DTYPES, as_matrix, check_cache, column_factors, check_count, check_params, make_rng, raise_not_finite
 from .activations import Activation, resolve_activations
@@ -34,7 +35,13 @@ INIT_SCHEMES = {
     "xavier": "uniform(+-sqrt(6 / (fan_in + fan_out))); biases zero (Glorot & Bengio 2010)",
     "normal": "standard normal for weights and biases, as the seed notebooks do",
     "small": "0.01 * standard normal; biases zero (the deep-learning course's default)",
+    "zeros": "all weights and biases zero: every unit of a layer stays the same as the others, "
+             "the course's symmetry lesson (a network that cannot learn)",
+    "nielsen": "normal(0, sqrt(1 / fan_in)) weights, standard normal biases (Nielsen's network2.py "
+               "default_weight_initializer, chapter 3: sigmoid units that do not start saturated)",
 }
+#: Schemes whose biases are drawn from the standard normal (the others start at zero).
+RANDOM_BIASES = ("normal", "nielsen")
 
 
 
@@ -51,8 +58,12 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
         Seed for a fresh ``numpy.random.default_rng``; same seed, same arrays, bit for bit.
     rng : numpy.random.Generator, optional
         Draw from this generator instead (advances it). Not together with ``seed``.
-    init : {"he", "xavier", "normal", "small"}
-        Weight scheme, see ``fnnet.network.INIT_SCHEMES``.
+    init : {"he", "xavier", "normal", "small", "zeros", "nielsen"}
+        Weight scheme, see ``fnnet.network.INIT_SCHEMES``: ``"he"`` for relu, ``"xavier"``
+        for tanh, ``"nielsen"`` (``N(0, 1/fan_in)``, biases ``N(0, 1)``) for sigmoid as in
+        Nielsen's book, ``"normal"`` as the seed notebooks, ``"small"`` as the course, and
+        ``"zeros"`` to see that without random weights the symmetry never breaks (the
+        units of a hidden layer stay identical).
     dtype : {numpy.float64, numpy.float32}
         The dtype of every array, and so of every forward and backward pass over them.
         Values are drawn in float64 and rounded, so both dtypes give the same network.
@@ -89,10 +100,12 @@ def init_params(layer_dims: Sequence[int], *, seed: Optional[int] = None,
         if init == "xavier":
             limit = np.sqrt(6.0 / (fan_in + fan_out))
             W = gen.uniform(-limit, limit, size=(fan_out, fan_in))
+        elif init == "zeros":
+            W = np.zeros((fan_out, fan_in))
         else:
             W = gen.standard_normal((fan_out, fan_in))
-            W *= {"he": np.sqrt(2.0 / fan_in), "normal": 1.0, "small": 0.01}[init]
-        b = gen.standard_normal((fan_out, 1)) if init == "normal" else np.zeros((fan_out, 1))
+            W *= {"he": np.sqrt(2.0 / fan_in), "normal": 1.0, "small": 0.01, "nielsen": np.sqrt(1.0 / fan_in)}[init]
+        b = gen.standard_normal((fan_out, 1)) if init in RANDOM_BIASES else np.zeros((fan_out, 1))
         params[f"W{layer}"] = W.astype(dtype, copy=False)
         params[f"b{layer}"] = b.astype(dtype, copy=False)
     return params
@@ -323,7 +336,7 @@ def backward_pass(params: Mapping[str, np.ndarray], cache: Mapping, Y: np.ndarra
 
 
 def summary(params: Mapping[str, np.ndarray], activations: Sequence[Union[str, Activation]], *,
-            file=None, quiet: bool = False) -> str:
+            file=None, quiet: bool = False) -> Table:
     """A table of the network's layers: W and b shapes, activation, parameter count, dtype.
 
     Parameters
@@ -338,8 +351,9 @@ def summary(params: Mapping[str, np.ndarray], activations: Sequence[Union[str, A
 
     Returns
     -------
-    str
-        The table (also printed unless ``quiet``).
+    Table
+        The table (a ``str``, also printed unless ``quiet``), shown as HTML in a notebook;
+        its cells are in ``.header`` and ``.rows``.
 
     Examples
     --------
@@ -352,15 +366,12 @@ def summary(params: Mapping[str, np.ndarray], activations: Sequence[Union[str, A
     """
     L, dtype = check_params(params)
     acts = resolve_activations(activations, L)
-    rows = [("layer", "W", "b", "activation", "params", "dtype")]
+    rows = []
     for layer, act in enumerate(acts, start=1):
         W, b = params[f"W{layer}"], params[f"b{layer}"]
         rows.append((str(layer), str(W.shape), str(b.shape), act.name, str(W.size + b.size), str(dtype)))
     rows.append(("total", "", "", "", str(sum(p.size for p in params.values())), ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    lines = ["  ".join(cell.rjust(w) if i == 4 and r else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             .rstrip() for r, row in enumerate(rows)]
-    table = "\n".join(lines)
+    table = Table(("layer", "W", "b", "activation", "params", "dtype"), rows, right=[4])
     if not quiet:
         print(table, file=file)
     return table
