@@ -325,6 +325,8 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         As in :func:`check_grads`. Full mode batches many entries into one matmul, far fewer
         than two network evaluations per entry; directional mode takes ``k`` directions.
 
+    Notes
+    -----
     For sigmoid + bce and softmax + cce the checked cost (and ``report.cost``) is computed
     from the output layer's pre-activation, exact at any logit; other pairs use
     ``fnnet.cost``'s clipped form. An entry whose step crosses a kink of an activation
