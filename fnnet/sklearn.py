@@ -419,7 +419,7 @@ class FnnetClassifier(ClassifierMixin, _FnnetBase):
             classes = np.unique(y) if self._classes_given is None else self._classes_given
             if len(classes) < 2:
                 raise ValueError(f"{type(self).__name__} needs examples of at least 2 classes; y has only one class, "
-                                 f"{classes[0]!r}")
+                                 f"{classes.tolist()[0]!r}")
             self.classes_ = classes
         index = self._encoded(y)
         k = len(self.classes_)
