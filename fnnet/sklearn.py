@@ -10,9 +10,9 @@ Against scikit-learn's ``MLPClassifier``/``MLPRegressor``, the same names mean t
 
 =====================  ========================================================================
 ``hidden_layer_sizes``  the same tuple of hidden widths
-``activation``          the hidden layers' activation: any fnnet name (``relu``, ``tanh``,
-                        ``sigmoid``/``logistic``, ``identity``, ``leaky_relu``, ...) or an
-                        :class:`fnnet.Activation` record
+``activation``          the hidden layers' activation: scikit-learn's names (``relu``, ``tanh``,
+                        ``logistic``, ``identity``), any other fnnet name (``leaky_relu``,
+                        ...) or an :class:`fnnet.Activation` record
 ``solver``              an fnnet optimizer: ``adam`` (default, as in scikit-learn), ``sgd``
                         (plain), ``momentum``, ``nesterov`` (scikit-learn's ``sgd`` with its
                         default ``momentum=0.9, nesterovs_momentum=True``), ``rmsprop``,
@@ -67,6 +67,7 @@ except ImportError as err:  # pragma: no cover - the message is tested in a subp
     ) from err
 
 from .callbacks import EarlyStopping, Stop
+from .convert import SKLEARN_ACTIVATIONS
 from .metrics import predict as _predict
 from .metrics import predict_labels
 from .network import init_params
@@ -239,7 +240,10 @@ class _FnnetBase(BaseEstimator):
         if isinstance(self.tol, bool) or not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
             raise ValueError(f"tol must be a number >= 0, got {self.tol!r}")
         if fresh:
-            self.activations_ = [self.activation] * len(hidden) + [out_act]
+            hidden_act = self.activation
+            if isinstance(hidden_act, str):  # scikit-learn's names too: logistic, identity
+                hidden_act = SKLEARN_ACTIVATIONS.get(hidden_act, hidden_act)
+            self.activations_ = [hidden_act] * len(hidden) + [out_act]
             self._seed = int(check_random_state(self.random_state).randint(2 ** 31 - 1))
             dims = [X.shape[1], *hidden, n_out]
             self.params_ = init_params(dims, seed=self._seed, init=self.init, dtype=np.dtype(self.dtype))
@@ -367,9 +371,9 @@ class FnnetClassifier(ClassifierMixin, _FnnetBase):
     >>> from sklearn.datasets import load_iris
     >>> from fnnet.sklearn import FnnetClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = FnnetClassifier((16,), learning_rate_init=0.01, max_iter=300, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape, clf.score(X, y) > 0.95
-    ((2, 3), True)
+    >>> clf = FnnetClassifier((16,), learning_rate_init=0.01, max_iter=2000, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, clf.score(X, y) > 0.95, clf.n_iter_ < 2000   # converged (tol)
+    ((2, 3), True, True)
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
@@ -535,9 +539,9 @@ class FnnetRegressor(RegressorMixin, _FnnetBase):
     >>> import numpy as np
     >>> from fnnet.sklearn import FnnetRegressor
     >>> X = np.linspace(-1, 1, 50).reshape(-1, 1)
-    >>> reg = FnnetRegressor((8,), activation="tanh", learning_rate_init=0.01, max_iter=500, random_state=0)
-    >>> reg.fit(X, X[:, 0] ** 2).predict(X[:3]).shape
-    (3,)
+    >>> reg = FnnetRegressor((8,), activation="tanh", learning_rate_init=0.01, max_iter=2000, random_state=0)
+    >>> reg.fit(X, X[:, 0] ** 2).predict(X[:3]).shape, reg.score(X, X[:, 0] ** 2) > 0.95
+    ((3,), True)
     """
 
     def partial_fit(self, X, y, sample_weight=None):
