@@ -1,4 +1,4 @@
-"""Command line: ``python -m fnnet {train,gradcheck} [options]``.
+"""Command line: ``python -m fnnet {train,predict,gradcheck} [options]``.
 
 Ctrl-C at any moment ends the command with one line on stderr and exit code 130, never a
 traceback (``train`` first reports and saves the epochs done when training was under way).
@@ -23,14 +23,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _main(argv: Optional[List[str]]) -> int:
-    from . import _cli_gradcheck, _cli_train
+    from . import _cli_gradcheck, _cli_predict, _cli_train
 
     parser = argparse.ArgumentParser(
         prog="python -m fnnet",
-        description="fnnet: train a small network, or check a backward pass against finite differences.",
+        description="fnnet: train a small network, predict with a saved one, or check a backward pass against "
+                    "finite differences.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for cli in (_cli_train, _cli_gradcheck):
+    for cli in (_cli_train, _cli_predict, _cli_gradcheck):
         cli.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:
