@@ -22,6 +22,9 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from fnnet.sklearn import FnnetClassifier  # noqa: E402
 
+#: A nanny sets these to 1 in each worker's environment (the README says so): one BLAS thread each.
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def _search() -> GridSearchCV:
     net = FnnetClassifier(learning_rate_init=0.01, max_iter=20, early_stopping=True, n_iter_no_change=5,
@@ -35,13 +38,13 @@ def test_grid_search_on_a_local_dask_cluster_matches_the_default_backend():
     X, y = load_breast_cancer(return_X_y=True)
     X, y = X[::2], y[::2]  # 285 examples: small, so the cluster's start dominates
     local = _search().fit(X, y)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
                                   ) as cluster, distributed.Client(cluster) as client:
         with joblib.parallel_config(backend="dask"), distributed.get_task_stream(client) as stream:
             remote = _search().fit(X, y)
-        workers = client.run(lambda: __import__("os").getpid())
+        workers = client.run(lambda: [__import__("os").environ.get(v) for v in BLAS_THREADS])
     assert len(workers) == 2
+    assert all(values == ["1", "1", "1"] for values in workers.values()), f"as the README says: {workers}"
     ran_on = {task["worker"] for task in stream.data}
     assert ran_on == set(workers), "the 12 fits ran on both workers"
     assert remote.best_params_ == local.best_params_
