@@ -97,8 +97,12 @@ class _KeptState:
         self.rule = InPlaceUpdate(name, {k: v for k, v in list(bound.arguments.items())[3:] if k != "lr"})
 
     def init(self, params: Params) -> dict:
+        """A fresh state, or a copy of the kept one (the estimator's stays as it was if the run fails)."""
         if self.state is None:
             self.state = OPTIMIZERS[self.name].init(params)
+        else:
+            self.state = {key: ({k: np.array(a, copy=True) for k, a in value.items()} if isinstance(value, dict)
+                                else value) for key, value in self.state.items()}
         self.rule.check_state(params, self.state)
         return self.state
 

@@ -232,3 +232,17 @@ def test_one_class_is_refused():
     X, _ = _data()
     with pytest.raises(ValueError, match="at least 2 classes; y has only one class, 'a'"):
         FnnetClassifier().fit(X, ["a"] * len(X))
+
+
+@quiet_convergence
+def test_a_diverging_warm_start_keeps_the_fitted_params_and_optimizer_state():
+    X, y = _data()
+    reg = FnnetRegressor((4,), solver="momentum", max_iter=3, warm_start=True, random_state=0).fit(X, 1e3 * X[:, 0])
+    params = {k: v.copy() for k, v in reg.params_.items()}
+    velocity = {k: v.copy() for k, v in reg._optimizer_state["velocity"].items()}
+    with pytest.raises(fnnet.TrainingDiverged):
+        reg.set_params(learning_rate_init=1e200).fit(X, 1e3 * X[:, 0])
+    for key in params:
+        np.testing.assert_array_equal(reg.params_[key], params[key])
+        np.testing.assert_array_equal(reg._optimizer_state["velocity"][key], velocity[key])
+    assert reg.n_iter_ == 3
