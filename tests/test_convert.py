@@ -8,6 +8,8 @@ extra ``sklearn``) and PyTorch (not an extra; those tests run only where torch i
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -124,26 +126,40 @@ def test_bad_layouts_name_the_layer(make, match):
 # --- against scikit-learn ----------------------------------------------------------------------
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def _neural_network():
+    """scikit-learn's ``neural_network`` module (the test is skipped without it)."""
+    return pytest.importorskip("sklearn.neural_network", reason="needs scikit-learn: the extra 'sklearn'")
+
+
+def _short_fit(mlp, X, y):
+    """``mlp.fit`` for a few epochs, without the ConvergenceWarning they earn."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return mlp.fit(X, y)
+
+
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
 def test_from_a_fitted_mlp_predicts_as_it_does(kind, rows):
-    neural = pytest.importorskip("sklearn.neural_network", reason="needs scikit-learn: the extra 'sklearn'")
+    neural = _neural_network()
     rng = np.random.default_rng(5)
     X = rng.normal(size=(40, 5))
     if kind == "regression":
-        mlp = neural.MLPRegressor(hidden_layer_sizes=(6, 4), activation="tanh", max_iter=20, random_state=0).fit(X, X[:, :2])
+        mlp = _short_fit(neural.MLPRegressor(hidden_layer_sizes=(6, 4), activation="tanh", max_iter=20,
+                                             random_state=0), X, X[:, :2])
         want = mlp.predict(rows)
     else:
         y = (X[:, 0] > 0).astype(int) + (kind == "multiclass") * (X[:, 1] > 0)
-        mlp = neural.MLPClassifier(hidden_layer_sizes=(6,), activation="logistic", max_iter=20, random_state=0).fit(X, y)
+        mlp = _short_fit(neural.MLPClassifier(hidden_layer_sizes=(6,), activation="logistic", max_iter=20,
+                                              random_state=0), X, y)
         want = mlp.predict_proba(rows)[:, 1:] if kind == "binary" else mlp.predict_proba(rows)
     params, acts = convert.from_sklearn(mlp)
     np.testing.assert_allclose(_fnnet_rows(params, rows, acts), want, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_into_an_mlp_classifier_predicts_as_fnnet_does(rows):
-    neural = pytest.importorskip("sklearn.neural_network", reason="needs scikit-learn: the extra 'sklearn'")
+    neural = _neural_network()
     params = fnnet.init_params([5, 8, 3], seed=0)
     mlp = convert.to_sklearn(params, ["relu", "softmax"], neural.MLPClassifier(), classes=["a", "b", "c"])
     np.testing.assert_allclose(mlp.predict_proba(rows), _fnnet_rows(params, rows, ["relu", "softmax"]), rtol=1e-12)
