@@ -111,6 +111,11 @@ class Model:
 
 
 def run(args) -> int:
+    if args.output is not None:
+        for what, path in (("MODEL", args.model), ("DATA", args.data)):
+            if os.path.exists(path) and os.path.exists(args.output) and os.path.samefile(path, args.output):
+                args.parser.error(f"argument -o/--output: {args.output!r} is the {what} file; writing the "
+                                  "predictions there would destroy it")
     try:
         model = Model(args.model)
         if args.proba and not model.classifies:
