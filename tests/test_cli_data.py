@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,10 +84,10 @@ def test_predict_finds_the_feature_columns_by_name_and_writes_a_file(capsys, tmp
     code, out, err = _run(capsys, "predict", model, shuffled, "-o", str(out_file))
     assert code == 0 and out == "" and "wrote 120 predictions" in err
     assert out_file.read_text() == expected
-    before = open(shuffled).read()
+    before = Path(shuffled).read_text()
     code, _, err = _run(capsys, "predict", model, shuffled, "-o", shuffled)
     assert code == 2 and "is the DATA file; writing the predictions there would destroy it" in err
-    assert open(shuffled).read() == before
+    assert Path(shuffled).read_text() == before
 
 
 def test_train_on_an_npz_and_a_regression_csv(capsys, tmp_path):
