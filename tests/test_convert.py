@@ -8,6 +8,9 @@ extra ``sklearn``) and PyTorch (not an extra; those tests run only where torch i
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -193,3 +196,38 @@ def test_torch_sequential_agrees_both_ways(rows):
     with torch.no_grad():
         got = model(torch.from_numpy(rows)).numpy()
     np.testing.assert_allclose(got, _fnnet_rows(mine, rows), rtol=1e-12, atol=1e-15)
+
+
+# --- against Keras (only where it is importable; not an extra) ----------------------------------------
+
+
+def _keras(monkeypatch):
+    """Keras, on the PyTorch backend when TensorFlow is absent (the test is skipped without Keras)."""
+    if "keras" not in sys.modules and "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None:
+        monkeypatch.setenv("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras", reason="Keras is not installed (optional; not a CI dependency)")
+
+
+# Keras 3.15 reads its variables through an __array__ without NumPy 2's copy keyword: its own warning.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_keras_dense_stack_agrees_both_ways(rows, monkeypatch):
+    """A real Keras model proves the order and orientation of get_weights(). Keras 3 computes these
+    float64 layers in float32 (its promotion rules make result_type(float64, float64) float32 here),
+    so the outputs agree to float32 round-off; the hand-written forward above is the exact test."""
+    keras = _keras(monkeypatch)
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(7, activation="relu"),
+                              layers.Dense(4, activation="tanh"), layers.Dense(3, activation="sigmoid")])
+    params = convert.from_keras(model.get_weights())
+    assert params["W1"].shape == (7, 5) and params["W3"].shape == (3, 4)
+    want = keras.ops.convert_to_numpy(model(rows.astype(np.float32)))
+    np.testing.assert_allclose(_fnnet_rows(params, rows), want, rtol=1e-5, atol=1e-6)
+    mine = fnnet.init_params([5, 7, 4, 3], seed=4)
+    model.set_weights(convert.to_keras(mine))
+    got = keras.ops.convert_to_numpy(model(rows.astype(np.float32)))
+    np.testing.assert_allclose(got, _fnnet_rows(mine, rows), rtol=1e-5, atol=1e-6)
+    swapped = convert.to_keras(mine)
+    swapped[2] = swapped[2][::-1]  # a kernel in the wrong row order: the test can fail
+    model.set_weights(swapped)
+    assert not np.allclose(keras.ops.convert_to_numpy(model(rows.astype(np.float32))), _fnnet_rows(mine, rows),
+                           rtol=1e-5, atol=1e-6)
