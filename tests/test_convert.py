@@ -97,6 +97,21 @@ def test_round_trips_are_exact_new_arrays_and_leave_the_input_alone(params, out,
         np.testing.assert_array_equal(a, b)
 
 
+def test_nielsen_feedforward_and_the_course_forward_by_hand(params, rows):
+    weights, biases = convert.to_nielsen(params)
+    for x, want in zip(rows, _fnnet_rows(params, rows, ["sigmoid"] * 3)):
+        a = x.reshape(-1, 1)  # network2.feedforward: one example as a column (n, 1)
+        for b, w in zip(biases, weights):
+            a = G["sigmoid"](np.dot(w, a) + b)
+        np.testing.assert_allclose(a[:, 0], want, rtol=1e-12)
+    parameters = convert.to_course(params)  # L_model_forward: [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID
+    A = rows.T
+    for l in (1, 2):
+        A = G["relu"](parameters[f"W{l}"] @ A + parameters[f"b{l}"])
+    AL = G["sigmoid"](parameters["W3"] @ A + parameters["b3"])
+    np.testing.assert_allclose(AL, fnnet.predict(params, rows.T, ["relu", "relu", "sigmoid"]), rtol=1e-12)
+
+
 def test_nielsen_and_course_share_fnnet_orientation(params):
     weights, biases = convert.to_nielsen(params)
     assert [w.shape for w in weights] == [(7, 5), (4, 7), (3, 4)] and [b.shape for b in biases] == [(7, 1), (4, 1), (3, 1)]
