@@ -21,8 +21,9 @@ Against scikit-learn's ``MLPClassifier``/``MLPRegressor``, the same names mean t
 ``batch_size``          the same (``"auto"``: ``min(200, n_samples)``)
 ``max_iter``            epochs, as in scikit-learn for its stochastic solvers
 ``alpha``               the same L2 penalty: scikit-learn adds ``alpha / (2 b) ||W||^2`` to the
-                        mean cost of a batch of ``b`` examples, so fnnet's ``l2`` is
-                        ``alpha / batch_size``
+                        mean cost of a batch of ``b`` examples (``b``: their total
+                        ``sample_weight``), so fnnet's ``l2`` is ``alpha / batch_size`` (times
+                        the mean sample weight's inverse)
 ``beta_1, beta_2,``     Adam's (and AdamW's) options; ``momentum`` is that of ``momentum`` and
 ``epsilon, momentum``   ``nesterov``
 ``random_state``        seeds the init, the shuffles, dropout and the validation split
