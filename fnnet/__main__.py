@@ -1,4 +1,4 @@
-"""Command line: ``python -m fnnet {train,gradcheck,trace} [options]``.
+"""Command line: ``python -m fnnet {train,predict,gradcheck,trace} [options]``.
 
 Ctrl-C at any moment ends the command with one line on stderr and exit code 130, never a
 traceback (``train`` first reports and saves the epochs done when training was under way).
@@ -23,15 +23,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _main(argv: Optional[List[str]]) -> int:
-    from . import _cli_gradcheck, _cli_trace, _cli_train
+    from . import _cli_gradcheck, _cli_predict, _cli_trace, _cli_train
 
     parser = argparse.ArgumentParser(
         prog="python -m fnnet",
-        description="fnnet: train a small network, check a backward pass against finite differences, "
-                    "or trace forward and backward propagation equation by equation.",
+        description="fnnet: train a small network, predict with a saved one, check a backward pass against "
+                    "finite differences, or trace forward and backward propagation equation by equation.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for cli in (_cli_train, _cli_gradcheck, _cli_trace):
+    for cli in (_cli_train, _cli_predict, _cli_gradcheck, _cli_trace):
         cli.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:

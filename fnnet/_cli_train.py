@@ -29,7 +29,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 
 import numpy as np
 
-from . import _cli_diagnose
+from . import _cli_data, _cli_diagnose
 from . import data as _data
 from . import io as _io
 from . import schedules as _schedules
@@ -68,8 +68,9 @@ DEFAULTS = {
     "seed002": Defaults([3, 3], "relu", "adam", 0.05, 200, 10),
     "seed003": Defaults([], "relu", "adam", 0.5, 1000, 5),
     "mnist": Defaults([256, 128], "relu", "adam", 0.001, 20, 128),
+    "file": Defaults([64], "relu", "adam", 0.001, 100, 32),  # --data FILE.csv|FILE.npz
 }
-DATASETS = [name for name in DEFAULTS if name != "mnist"]
+DATASETS = [name for name in DEFAULTS if name not in ("mnist", "file")]
 
 
 # --------------------------------------------------------------------------- option types
@@ -133,9 +134,12 @@ def register(commands) -> None:
     )
     src = p.add_argument_group("data (one of --data, --mnist, --fashion)")
     which = src.add_mutually_exclusive_group()
-    which.add_argument("--data", choices=DATASETS,
+    which.add_argument("--data", type=_cli_data.data_source(DATASETS), metavar="NAME|FILE",
                        help="built-in set (default: spiral): synthetic 2-D classification (spiral, xor, moons, "
-                            "circles) or the seed notebooks' sets (seed002 classification, seed001/seed003 regression)")
+                            "circles) or the seed notebooks' sets (seed002 classification, seed001/seed003 regression); "
+                            "or your own FILE.csv (a header row; with --target) or FILE.npz (arrays X and y), one "
+                            "example per row")
+    src.add_argument("--target", metavar="COLUMN", help="with --data FILE.csv: the column to predict")
     which.add_argument("--mnist", metavar="DIR", help="train on MNIST or Fashion-MNIST IDX files in DIR "
                                                       "(reports test accuracy every epoch)")
     which.add_argument("--fashion", action="store_true",
@@ -208,6 +212,7 @@ class _Dataset(NamedTuple):
     n_classes: int                # 0 for regression
     mean: Optional[np.ndarray]    # (n0, 1) input standardisation, if any
     std: Optional[np.ndarray]
+    metadata: Optional[dict] = None  # a user's file: classes, feature and target names (see _cli_data)
 
 
 class _Failure(Exception):
@@ -220,6 +225,7 @@ class _Failure(Exception):
 def _check_options(args) -> None:
     """Conflicting or meaningless combinations are usage errors, not silently ignored."""
     parser = args.parser
+    _cli_data.check_options(args)
     if args.limit is not None and not (args.mnist or args.fashion):
         parser.error("argument --limit: only with --mnist or --fashion (the built-in sets have a fixed size)")
     if args.log_every is not None and args.quiet:
@@ -322,6 +328,11 @@ def _network_bytes(dims: List[int], batch_size: int, m: int, dtype: np.dtype) ->
 
 def _load(args) -> _Dataset:
     """The data set the options ask for, as (n0, m) inputs and targets."""
+    if _cli_data.is_file(args.data):
+        try:
+            return _Dataset(**_cli_data.load(args.data, args.target, args.loss, args.dtype))
+        except _cli_data.BadFile as err:
+            _cli_data.fail(err)
     if args.mnist or args.fashion:
         directory = args.mnist
         if directory is None:
@@ -377,7 +388,7 @@ def _run(args) -> int:
     _check_options(args)
     _check_outputs(args)
     ds = _load(args)
-    d = DEFAULTS["mnist" if ds.X_test is not None else ds.name]
+    d = DEFAULTS["mnist" if ds.X_test is not None else ds.name if ds.metadata is None else "file"]
     loss = args.loss or ("mse" if ds.n_classes == 0 else "bce" if ds.Y.shape[0] == 1 else "cce")
     out_act = args.output_activation or LOSSES[loss].natural_output.name
     hidden = d.hidden if args.hidden is None else args.hidden
@@ -412,6 +423,7 @@ def _run(args) -> int:
     metadata = dict(layer_dims=dims, activations=acts, loss=loss, dataset=ds.name)
     if ds.mean is not None:
         metadata.update(input_mean=ds.mean.ravel().tolist(), input_std=ds.std.ravel().tolist())
+    metadata.update(ds.metadata or {})
     X, Y, validation = ds.X, ds.Y, {}
     if args.val_fraction is not None:
         X, Y, X_val, Y_val = train_val_split(ds.X, ds.Y, args.val_fraction, seed=args.seed,

@@ -5,6 +5,7 @@ installed and is skipped, with its reason, where it is not, and CI runs its comm
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import re
@@ -73,9 +74,16 @@ def _number_matches(shown: str, printed: str) -> bool:
 LONG_RUN, LONG_RUN_VARIABLE = "# long run", "FNNET_README_LONG"
 
 
+#: A block importing one of these needs that module, installed by the extra named.
+EXTRAS = {"sklearn": "sklearn", "distributed": "dask"}
+
+
 def _missing_data_reason(code: str) -> Optional[str]:
-    """Why a README block does not run here (it needs Fashion-MNIST, which is absent, or it is a
-    long run that was not asked for), or None."""
+    """Why a README block does not run here (it needs Fashion-MNIST, which is absent, or an
+    extra that is not installed, or it is a long run that was not asked for), or None."""
+    for module, extra in EXTRAS.items():
+        if re.search(rf"^(from|import) {module}\b", code, flags=re.M) and importlib.util.find_spec(module) is None:
+            return f"needs {module}: the extra {extra!r} (pip install -e \".[{extra}]\")"
     if code.startswith(LONG_RUN) and os.environ.get(LONG_RUN_VARIABLE) != "1":
         return f"a long run (minutes of training): set {LONG_RUN_VARIABLE}=1 to run it"
     if NEEDS_FASHION in code and fnnet.fashion_mnist_dir() is None:
@@ -163,7 +171,7 @@ def test_ci_runs_the_readme_test_command():
     command = re.search(r"^(pip install -e \"\.\[test\]\" && python -m pytest)", README, flags=re.M).group(1)
     ci = (ROOT / ".ci" / "run").read_text()
     assert command in ci
-    assert 'pip install -e ".[test,plot,progress,bench]"' in ci
+    assert 'pip install -e ".[test,plot,progress,bench,sklearn,dask,notebook,docs]"' in ci
 
 
 def test_long_runs_are_marked_and_skipped_unless_asked_for(monkeypatch):
