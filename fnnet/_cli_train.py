@@ -58,7 +58,7 @@ class Defaults(NamedTuple):
     batch_size: int
 
 
-#: Per data set: a network and schedule that reaches the README's results in seconds.
+#: Per data set: a network and schedule that reaches the results in docs/data.md in seconds.
 DEFAULTS = {
     "spiral": Defaults([100], "relu", "adam", 0.01, 300, 32),
     "xor": Defaults([8], "tanh", "adam", 0.01, 200, 32),

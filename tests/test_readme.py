@@ -1,4 +1,4 @@
-"""The README stays true: its Python examples run, the output it shows is what they print (by
+"""The README and the docs/ pages it points to stay true: their Python examples run, the output it shows is what they print (by
 the rule of :func:`output_mismatch`), a block that needs Fashion-MNIST runs where the data is
 installed and is skipped, with its reason, where it is not, and CI runs its commands."""
 
@@ -20,9 +20,18 @@ from fnnet import data as data_module
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+#: The mark of a docs/ page whose blocks each run on their own, as the README's do (the other
+#: pages run page by page, one namespace each: tests/test_docs.py).
+STANDALONE = "<!-- Each Python block on this page runs on its own"
+#: The README and those pages, by path.
+PAGES = {"README.md": README, **{f"docs/{page.name}": page.read_text() for page in sorted((ROOT / "docs").glob("*.md"))
+                                 if STANDALONE in page.read_text()}}
+BLOCKS = [code for text in PAGES.values() for code in re.findall(r"```python\n(.*?)```", text, flags=re.S)]
+BLOCK_IDS = [f"{name}-{i}" for name, text in PAGES.items()
+             for i in range(len(re.findall(r"```python\n(.*?)```", text, flags=re.S)))]
 #: A ```text block right after a ```python block is that block's output.
-SHOWN_OUTPUTS = re.findall(r"```python\n((?:(?!```).)*)```\s*\n```text\n((?:(?!```).)*)```", README, flags=re.S)
+SHOWN_OUTPUTS = [pair for text in PAGES.values() for pair in
+                 re.findall(r"```python\n((?:(?!```).)*)```\s*\n```text\n((?:(?!```).)*)```", text, flags=re.S)]
 #: The output shown for a block, by its code (each block runs once, and is checked against it).
 SHOWN = dict(SHOWN_OUTPUTS)
 #: A block calling this needs the Fashion-MNIST files.
@@ -100,7 +109,7 @@ def _run_block(code: str) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+@pytest.mark.parametrize("code", BLOCKS, ids=BLOCK_IDS)
 def test_readme_python_blocks_run(code, tmp_path, monkeypatch):
     """Each block runs; a ``print(...)  # <output>`` comment matches a printed line, and a
     ```text block shown right after the block is its whole output (both by the rule)."""

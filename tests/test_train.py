@@ -498,7 +498,7 @@ def test_the_training_module_is_not_shadowed_by_the_function():
 
 # --- resume refuses another configuration ---------------------------------------------------
 def _readme_run(tmp_path, **changes):
-    """The README's training example (moons, relu, bce), resumable."""
+    """The training example of docs/training.md (moons, relu, bce), resumable."""
     X, y = fnnet.two_moons(200, noise=0.1, seed=0)
     Y = y.reshape(1, -1)
     options = dict(activations=["relu", "relu", "sigmoid"], loss="bce", epochs=2, batch_size=32, lr=0.01,
