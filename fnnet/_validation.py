@@ -186,18 +186,29 @@ def column_factors(sample_weight, m: int, dtype: np.dtype, name: str = "sample_w
     in ``dtype`` (None stays None): the weighted mean is the plain mean of ``c_i loss_i``."""
     if sample_weight is None:
         return None
+    w = normalised_weights(sample_weight, m, name)
+    return (w * (m / float(w.sum()))).astype(dtype).reshape(1, m)
+
+
+def normalised_weights(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray:
+    """Per-example weights (m,) checked (finite, >= 0, not all 0) and divided by the largest, in
+    float64: only their ratios matter, and weights near the float limits would overflow a sum
+    (1e308) or a ratio (1e-320)."""
     w = np.asarray(sample_weight)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array of one weight per example, got dtype {w.dtype}")
     if w.shape != (m,):
         raise ValueError(f"{name} must have one weight per example, shape ({m},); got shape {format_shape(w.shape)}")
     w = w.astype(np.float64)
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError(f"{name} must hold finite weights >= 0; got values in [{w.min()!r}, {w.max()!r}]")
-    total = float(w.sum())
-    if total <= 0.0:
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must hold finite weights >= 0; {int(bad.sum())} do not, the first is "
+                         f"{name}[{first}] = {format_value(w[first])}")
+    top = float(w.max())
+    if top <= 0.0:
         raise ValueError(f"{name} must have a positive sum (some example must count), got all zeros")
-    return (w * (m / total)).astype(dtype).reshape(1, m)
+    return w / top
 
 
 def raise_not_finite(arr: np.ndarray, name: str) -> None:

@@ -12,7 +12,7 @@ from typing import Dict, Mapping, NamedTuple, Optional, Sequence
 import numpy as np
 
 from ._validation import check_count, check_nonneg
-from .schedules import improved, improvement_mode
+from .schedules import check_monitored, improved, improvement_mode
 
 __all__ = ["Stop", "EarlyStopping"]
 
@@ -85,10 +85,7 @@ class EarlyStopping:
 
     def __call__(self, epoch: int, params: Mapping[str, np.ndarray],
                  history: Mapping[str, Sequence[float]]) -> Optional[Stop]:
-        if self.monitor not in history:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which this run's history does not record; "
-                             f"it records {sorted(k for k in history if isinstance(history[k], list))}"
-                             + (" (val_cost and val_accuracy need X_val and Y_val)" if "val" in self.monitor else ""))
+        check_monitored(self.monitor, history, "EarlyStopping")
         value = history[self.monitor][-1]
         if self.best is None or improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch = value, epoch

@@ -42,7 +42,7 @@ from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite
-from ._validation import check_like, check_lr, check_nonneg, check_positive
+from ._validation import check_like, check_nonneg, check_positive
 
 __all__ = [
     "sgd_step",
@@ -215,7 +215,7 @@ _METHODS: Dict[str, _Method] = {
 def _update(optimizer: str, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping,
             lr: float, **options) -> Tuple[Params, dict]:
     """The public update of a built-in ``optimizer``: its options checked, its rule lifted."""
-    lr = check_lr(lr)
+    lr = check_nonneg(lr, "lr")  # a schedule may reach 0 (as PyTorch, lr >= 0)
     step = InPlaceUpdate(optimizer, options)  # the options checked, as train checks them once
     method, hyper = step.method, dict(step.hyper)
     if method.counts_steps:

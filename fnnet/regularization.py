@@ -52,9 +52,10 @@ def penalty(params: Mapping[str, np.ndarray], *, l2: float = 0.0, l1: float = 0.
     """
     l2, l1 = check_penalty(l2, l1)
     total = 0.0
-    for key, W in params.items():
-        if key.startswith("W"):
-            total += 0.5 * l2 * float(np.vdot(W, W)) + l1 * float(np.abs(W).sum())
+    with np.errstate(over="ignore"):  # a sum beyond the float range is inf, said by the value, not a warning
+        for key, W in params.items():
+            if key.startswith("W"):  # a zero coefficient adds nothing (not 0 * inf = nan)
+                total += (0.5 * l2 * float(np.vdot(W, W)) if l2 else 0.0) + (l1 * float(np.abs(W).sum()) if l1 else 0.0)
     return total
 
 

@@ -27,6 +27,7 @@ import inspect
 import math
 import os
 import sys
+import warnings
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -35,7 +36,7 @@ from . import io as _io
 from ._kernels import all_finite
 from ._progress import Progress
 from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, check_positive,
-                          column_factors, make_rng)
+                          make_rng, normalised_weights)
 from .callbacks import Stop
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
@@ -43,6 +44,7 @@ from .metrics import labels_of
 from .network import backward_pass, forward_pass
 from ._workspace import Grouped, Workspace
 from .optim import OPTIMIZERS, InPlaceUpdate, Optimizer, get_optimizer
+from .schedules import _Schedule
 from .regularization import check_penalty, keep_probs, penalty
 
 __all__ = ["train", "batches", "TrainingDiverged"]
@@ -272,7 +274,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 buffers = state.work.at(Xb.shape[1])
                 AL, cache = run.forward(state, Xb, buffers, epoch, batch)
-                J, J_data = run.cost(AL, Yb, state.params, c)
+                J, J_data = run.cost(AL, Yb, state.params, c, buffers.Z[-1])
                 correct += run.correct(AL, labels)
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c, work=buffers)
                 state.step(run, grads, lr, epoch, batch, J)
@@ -383,10 +385,16 @@ class _Run:
         L, dtype = check_params(params)
         self.acts = resolve_activations(activations, L)
         self.loss = get_loss(loss)
+        self.logits = self.loss.uses_logits(self.acts[-1])  # the cost from the output's Z: exact at any logit
         self.opt = get_optimizer(optimizer)
         self.epochs = check_count(epochs, "epochs")
         self.batch_size = check_count(batch_size, "batch_size")
         self.lr, self.takes_history = _schedule(lr)
+        length = self.lr.length() if isinstance(self.lr, _Schedule) else None
+        if length is not None and length != self.epochs:
+            warnings.warn(f"the schedule {self.lr!r} is made for {length} epochs, but train runs {self.epochs}: "
+                          + (f"it stays at its last rate after epoch {length}" if length < self.epochs
+                             else "the run ends before the schedule does"), UserWarning, stacklevel=3)
         self.l2, self.l1 = check_penalty(l2, l1)
         self.keep = keep_probs(keep_prob, L)
         self.options = _optimizer_options(optimizer_options)
@@ -406,7 +414,9 @@ class _Run:
         self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
         self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
         self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
-        labels = labels_of(self.Y).reshape(1, -1) if self.loss.classifies else None  # made once
+        #: accuracy is recorded for a classifying loss, and for any loss trained on one-hot (or 0/1) targets
+        self.classifies = self.loss.classifies or _class_targets(self.Y)
+        labels = labels_of(self.Y).reshape(1, -1) if self.classifies else None  # made once
         weights = None if self.weights is None else self.weights.reshape(1, -1)
         #: An epoch of one batch without dropout is the data in its order (see :meth:`batches`);
         #: else the examples are rows, shuffled into the same arrays every epoch (a fresh copy
@@ -450,9 +460,9 @@ class _Run:
     def start(self, params: Mapping) -> _State:
         """A fresh state, or the checkpoint's when resuming from an existing file."""
         keys = ["cost"] + (["data_cost"] if self.l2 or self.l1 else []) + ["lr"]
-        keys += ["accuracy"] if self.loss.classifies else []
+        keys += ["accuracy"] if self.classifies else []
         if self.validate:
-            keys += ["val_cost"] + (["val_accuracy"] if self.loss.classifies else [])
+            keys += ["val_cost"] + (["val_accuracy"] if self.classifies else [])
         if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
             params, opt_state, history, epoch, rng = _load(self.checkpoint, params, self.config, keys)
             if self.verbose > 0:
@@ -465,7 +475,9 @@ class _Run:
         else:
             state = _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
         state.work = Workspace(state.params, self.acts, self.keep, min(self.batch_size, self.X.shape[1]), state.grads,
-                               fused_output=self.acts[-1] is self.loss.natural_output)
+                               fused_output=self.acts[-1] is self.loss.natural_output, output_z=self.logits)
+        if self.validate:
+            self.val_work = Workspace(state.params, self.acts, None, self.X_val.shape[1], output_z=self.logits)
         return state
 
     def progress(self, first: int) -> Progress:
@@ -505,7 +517,7 @@ class _Run:
         if isinstance(self.lr, float):
             return self.lr
         lr = self.lr(epoch - 1, history) if self.takes_history else self.lr(epoch - 1)
-        return check_positive(lr, f"the learning rate the schedule gave for epoch {epoch}")
+        return check_nonneg(lr, f"the learning rate the schedule gave for epoch {epoch}")  # 0 may be reached
 
     def column_factors(self, wb: Optional[np.ndarray], b: int) -> Tuple[Optional[np.ndarray], float]:
         """A batch's column factors ``c = b w / sum(w)`` (1, b) (None unweighted) and its total
@@ -515,28 +527,34 @@ class _Run:
         total = float(wb.sum())
         return (wb * (b / total) if total > 0 else wb), total
 
-    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping, c: Optional[np.ndarray] = None
-             ) -> Tuple[float, float]:
-        """``(J, J_data)``: the cost with the penalty, and without."""
-        J_data = self.loss.weighted_cost(AL, Y, c)
+    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping, c: Optional[np.ndarray] = None,
+             ZL: Optional[np.ndarray] = None) -> Tuple[float, float]:
+        """``(J, J_data)``: the cost with the penalty, and without; from the output layer's
+        pre-activation ``ZL`` where the loss has an exact form from it (as ``gradcheck`` does)."""
+        J_data = self.loss.network_cost(self.acts[-1], AL, Y, ZL if self.logits else None, c)
         return (J_data + penalty(params, l2=self.l2, l1=self.l1) if self.l2 or self.l1 else J_data), J_data
 
     def record_epoch(self, state: _State, epoch: int, lr: float, cost: float, data_cost: float,
                      correct: float) -> None:
+        """Append the epoch's figures to the history, all of them or (Ctrl-C) none, and checkpoint."""
         m = self.X.shape[1] if self.weights is None else float(self.weights.sum())  # the total weight
-        state.history["cost"].append(cost / m)
+        row = {"cost": cost / m}
         if self.l2 or self.l1:
-            state.history["data_cost"].append(data_cost / m)
-        state.history["lr"].append(lr)
-        if self.loss.classifies:
-            state.history["accuracy"].append(correct / self.X.shape[1])
+            row["data_cost"] = data_cost / m
+        row["lr"] = lr
+        if self.classifies:
+            row["accuracy"] = correct / self.X.shape[1]
         if self.validate:
+            buffers = self.val_work.at(self.X_val.shape[1])
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                AL, _ = forward_pass(state.params, self.X_val, self.acts)
-                state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
-            if self.loss.classifies:
+                AL, _ = forward_pass(state.params, self.X_val, self.acts, work=buffers)
+                row["val_cost"] = self.loss.network_cost(self.acts[-1], AL, self.Y_val,
+                                                         buffers.Z[-1] if self.logits else None)
+            if self.classifies:
                 right = np.count_nonzero(labels_of(AL) == labels_of(self.Y_val))
-                state.history["val_accuracy"].append(int(right) / self.X_val.shape[1])
+                row["val_accuracy"] = int(right) / self.X_val.shape[1]
+        for key, value in row.items():
+            state.history[key].append(value)
         state.epoch = epoch
         if self.checkpoint is not None:
             _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
@@ -552,19 +570,28 @@ class _Run:
                 if stop.best_epoch is not None:
                     state.history["best_epoch"] = stop.best_epoch
                 if stop.params is not None:
-                    check_like(state.params, stop.params, "the params of the callback's Stop")
-                    state.replace(stop.params)
+                    try:
+                        check_like(state.params, stop.params, "the params of the callback's Stop")
+                    except (TypeError, ValueError) as err:  # the run's own params are kept, not lost
+                        warnings.warn(f"{err}; train returns the params of its last epoch ({epoch}) instead",
+                                      UserWarning, stacklevel=4)
+                    else:
+                        state.replace(stop.params)
                 return True
         return False
 
     def diverged(self, what: str, state: _State, epoch: int, batch: int) -> TrainingDiverged:
+        lr = self.rate(epoch, state.history)  # the epoch's rate (a schedule is a function of the history)
+        lower = "e.g. lr=" + (f"{lr / 10:g}" if isinstance(self.lr, float) else "a schedule starting lower")
         return TrainingDiverged(
             f"training diverged in epoch {epoch}, batch {batch}: {what}. Try a lower learning rate "
-            f"(lr={self.lr:g} now, e.g. lr={self.lr / 10:g}); the exception's .params hold the last finite "
+            f"(lr={lr:g} now, {lower}); the exception's .params hold the last finite "
             "parameters and .history the completed epochs",
             state.snapshot(), state.history, epoch, batch)
 
     def interrupted(self, state: _State) -> None:
+        for values in state.history.values():  # Ctrl-C amid an epoch's record: that epoch is not complete
+            del values[state.epoch:]
         state.history["interrupted"] = True
         if self.verbose > 0:
             print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
@@ -576,9 +603,8 @@ def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
     """The per-example weights (m,) in the training dtype, or None; and ``class_weight`` as JSON."""
     m, dtype = Y.shape[1], Y.dtype
     weights = None
-    if sample_weight is not None:
-        column_factors(sample_weight, m, dtype)  # validates: (m,), finite, >= 0, a positive sum
-        weights = np.asarray(sample_weight, dtype=dtype)
+    if sample_weight is not None:  # (m,), finite, >= 0, a positive sum; scaled so that the largest is 1
+        weights = normalised_weights(sample_weight, m).astype(dtype)
     if class_weight is None:
         return weights, None
     if not loss.classifies:
@@ -601,9 +627,16 @@ def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
         raise TypeError(f"class_weight must be a dict of label -> weight or 'balanced', got {type(class_weight).__name__}")
     by_example = np.array([per_class.get(int(label), 1.0) for label in range(k)])[labels].astype(dtype)
     weights = by_example if weights is None else weights * by_example
-    column_factors(weights, m, dtype, "the weights of class_weight (times sample_weight)")  # a positive sum
+    weights = normalised_weights(weights, m, "the weights of class_weight (times sample_weight)").astype(dtype)
     return weights, ({str(label): w for label, w in sorted(per_class.items())} if isinstance(class_weight, Mapping)
                      else class_weight)
+
+
+def _class_targets(Y: np.ndarray) -> bool:
+    """Whether targets ``Y`` (n_L, m) are class labels in disguise: one-hot columns, or 0/1 for one unit."""
+    if not np.isin(Y, (0.0, 1.0)).all():
+        return False
+    return Y.shape[0] == 1 or bool((Y.sum(axis=0) == 1.0).all())
 
 
 def _metrics_text(history: dict) -> str:

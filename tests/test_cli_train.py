@@ -102,10 +102,12 @@ def test_checkpoint_resume(capsys, tmp_path):
     assert line == [s for s in resumed.splitlines() if s.startswith("final")]
 
 
-def test_divergence_exit_code_1(capsys):
+def test_divergence_exit_code_1(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, _, err = _train(capsys, "--data", "seed001", "--optimizer", "sgd", "--lr", "1e6", "-q")
     assert code == 1
     assert "error: training diverged in epoch 1, batch" in err and "lower learning rate" in err
+    assert os.path.dirname(_fallback(err)) == str(tmp_path)  # the last finite params are kept
 
 
 def test_plot_without_matplotlib_says_how_to_get_it(capsys, monkeypatch, tmp_path):
