@@ -53,8 +53,9 @@ class EarlyStopping:
 
     Notes
     -----
-    Give a new instance to each :func:`fnnet.train` call: it remembers the best epoch of
-    the run it watches. On a resumed run it starts watching afresh from the resumed epoch.
+    It remembers the best epoch of the run it watches; a checkpoint of :func:`fnnet.train`
+    holds that memory (``state_dict``), so a resumed run stops where the uninterrupted one
+    would. Reused for a new run (its epochs start again), it starts afresh.
 
     Examples
     --------
@@ -79,13 +80,32 @@ class EarlyStopping:
         self.min_delta = check_nonneg(min_delta, "min_delta")
         self.restore_best = restore_best
         self.mode = improvement_mode(monitor, mode)
+        self._reset()
+
+    def _reset(self) -> None:
         self.best: Optional[float] = None
         self.best_epoch: Optional[int] = None
         self.best_params: Optional[Dict[str, np.ndarray]] = None
+        self.last_epoch: Optional[int] = None
+
+    def state_dict(self) -> dict:
+        """What it remembers of the run (for a checkpoint): the best value, its epoch and params."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "best_params": self.best_params,
+                "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Remember what :meth:`state_dict` returned (a checkpoint's)."""
+        best = state["best"]
+        self.best = None if best is None else float(best)
+        self.best_epoch, self.last_epoch = state["best_epoch"], state["last_epoch"]
+        self.best_params = None if state["best_params"] is None else dict(state["best_params"])
 
     def __call__(self, epoch: int, params: Mapping[str, np.ndarray],
                  history: Mapping[str, Sequence[float]]) -> Optional[Stop]:
         check_monitored(self.monitor, history, "EarlyStopping")
+        if self.last_epoch is not None and epoch <= self.last_epoch:  # a new run: forget the last one's best
+            self._reset()
+        self.last_epoch = epoch
         value = history[self.monitor][-1]
         if self.best is None or improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch = value, epoch

@@ -979,11 +979,13 @@ def clip_grads_by_value(grads: Mapping[str, np.ndarray], limit: float) -> Params
 Update = Callable[..., Tuple[Params, dict]]
 
 
-def _clip_first(update, clip: Callable[[Params], Params], wrapper: str):
-    """``update`` (a function, or an optimizer for ``get_optimizer``) that clips its grads first."""
+def _clip_first(update, clip: Callable[[Params], Params], wrapper: str, limit: str):
+    """``update`` (a function, or an optimizer for ``get_optimizer``) that clips its grads first;
+    its ``clip`` attribute says how (``"clip_by_global_norm(max_norm=1.0)"``: a checkpoint
+    records it)."""
     if isinstance(update, (str, tuple)):
         opt = get_optimizer(update)
-        return Optimizer(opt.init, _clip_first(opt.update, clip, wrapper))
+        return Optimizer(opt.init, _clip_first(opt.update, clip, wrapper, limit))
     if not callable(update):
         raise TypeError(f"{wrapper} takes an update function, an optimizer name or an (init, update) pair, "
                         f"got {type(update).__name__} {update!r}")
@@ -992,6 +994,7 @@ def _clip_first(update, clip: Callable[[Params], Params], wrapper: str):
     def clipped_update(params, grads, state, **options):
         return update(params, clip(grads), state, **options)
 
+    clipped_update.clip = f"{wrapper}({limit})"
     return clipped_update
 
 
@@ -1030,7 +1033,8 @@ def clip_by_global_norm(update: Union[Update, str, tuple], max_norm: float):
     {'W1': array([[-0.6, -0.8]])}
     """
     max_norm = check_positive(max_norm, "max_norm")
-    return _clip_first(update, partial(clip_grads_by_global_norm, max_norm=max_norm), "clip_by_global_norm")
+    return _clip_first(update, partial(clip_grads_by_global_norm, max_norm=max_norm), "clip_by_global_norm",
+                       f"max_norm={max_norm!r}")
 
 
 def clip_by_value(update: Union[Update, str, tuple], limit: float):
@@ -1057,7 +1061,7 @@ def clip_by_value(update: Union[Update, str, tuple], limit: float):
     ({'W1': array([[-0.5 ,  0.25]])}, {})
     """
     limit = check_positive(limit, "limit")
-    return _clip_first(update, partial(clip_grads_by_value, limit=limit), "clip_by_value")
+    return _clip_first(update, partial(clip_grads_by_value, limit=limit), "clip_by_value", f"limit={limit!r}")
 
 
 # --- the registry --------------------------------------------------------------------------

@@ -22,7 +22,6 @@ the loop it keeps the history, checkpoints, progress, Ctrl-C and divergence.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import math
 import os
@@ -42,6 +41,7 @@ from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .metrics import labels_of
 from .network import backward_pass, forward_pass
+from ._resume import Checkpoints, data_hash, describe, option_value, schedule_value
 from ._workspace import Grouped, Workspace
 from .optim import OPTIMIZERS, InPlaceUpdate, Optimizer, get_optimizer
 from .schedules import _Schedule
@@ -267,7 +267,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     state = run.start(params)
     progress = run.progress(state.epoch)
     try:
-        for epoch in range(state.epoch + 1, run.epochs + 1):
+        for epoch in run.epochs_left(state):
             lr = run.rate(epoch, state.history)
             cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
             for batch, (Xb, Yb, wb, labels) in enumerate(run.batches(state.rng), start=1):
@@ -281,7 +281,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
                 cost, data_cost = cost + J * weight, data_cost + J_data * weight
             run.record_epoch(state, epoch, lr, cost, data_cost, correct)
             progress.update(1, lambda: _metrics_text(state.history))
-            if run.stopped(state, epoch):
+            if run.end_epoch(state, epoch):  # the callbacks, then the checkpoint
                 break
     except KeyboardInterrupt:
         run.interrupted(state)
@@ -300,6 +300,7 @@ class _State:
 
     grads: Optional[Params] = None
     work: Workspace
+    finished = False  # resumed from the checkpoint of a run a callback ended
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator) -> None:
@@ -435,26 +436,24 @@ class _Run:
             raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
         self.checkpoint, self.resume = checkpoint, resume
         self.opt_name = optimizer if isinstance(optimizer, str) else None
-        self.config = self._config(params, optimizer_options)
+        self.config = self._config(params)
+        self.checkpoints = Checkpoints(checkpoint, self.config, self.opt_name, self.callbacks)
 
-    def _config(self, params: Mapping, optimizer_options) -> dict:
-        """What a checkpoint records of the run, and a resumed run must share (JSON values)."""
+    def _config(self, params: Mapping) -> dict:
+        """What a checkpoint records of the run, by value, and a resumed run must share (JSON values)."""
         L = len(self.acts)
-        data = hashlib.blake2b(digest_size=16)
-        for arr in (self.X, self.Y) + (() if self.weights is None else (self.weights,)):
-            data.update(np.ascontiguousarray(arr).tobytes())
         return {
             "layer_sizes": [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)],
             "activations": [act.name for act in self.acts],
             "loss": self.loss.name,
-            "optimizer": self.opt_name if self.opt_name is not None else _describe(self.opt.update),
-            "optimizer_options": {k: v for k, v in dict(optimizer_options or {}).items()
-                                  if isinstance(v, (bool, int, float, str, type(None)))},
-            "lr": self.lr if isinstance(self.lr, float) else repr(self.lr), "batch_size": self.batch_size,
+            "optimizer": self.opt_name if self.opt_name is not None else describe(self.opt.update),
+            "optimizer_options": {k: option_value(v) for k, v in self.options.items()},
+            "lr": schedule_value(self.lr), "batch_size": self.batch_size,
             "l2": self.l2, "l1": self.l1, "keep_prob": list(self.keep[:-1]), "seed": self.seed,
             "class_weight": self.class_weight,
             "data": {"X_shape": list(self.X.shape), "Y_shape": list(self.Y.shape), "dtype": str(self.X.dtype),
-                     "hash": data.hexdigest()},
+                     "hash": data_hash(self.X, self.Y, self.weights)},
+            "validation": data_hash(self.X_val, self.Y_val) if self.validate else None,
         }
 
     def start(self, params: Mapping) -> _State:
@@ -463,8 +462,9 @@ class _Run:
         keys += ["accuracy"] if self.classifies else []
         if self.validate:
             keys += ["val_cost"] + (["val_accuracy"] if self.classifies else [])
+        finished = False
         if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
-            params, opt_state, history, epoch, rng = _load(self.checkpoint, params, self.config, keys)
+            params, opt_state, history, epoch, rng, finished = self.checkpoints.load(params, keys)
             if self.verbose > 0:
                 print(f"resumed from epoch {epoch} of {os.fspath(self.checkpoint)}", file=sys.stderr, flush=True)
         else:
@@ -474,11 +474,22 @@ class _Run:
             state = _State(params, opt_state, history, epoch, rng)
         else:
             state = _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
+        state.finished = finished
         state.work = Workspace(state.params, self.acts, self.keep, min(self.batch_size, self.X.shape[1]), state.grads,
                                fused_output=self.acts[-1] is self.loss.natural_output, output_z=self.logits)
         if self.validate:
             self.val_work = Workspace(state.params, self.acts, None, self.X_val.shape[1], output_z=self.logits)
         return state
+
+    def epochs_left(self, state: _State) -> range:
+        """The epochs still to run (none for a finished run resumed)."""
+        return range(state.epoch + 1, (state.epoch if state.finished else self.epochs) + 1)
+
+    def end_epoch(self, state: _State, epoch: int) -> bool:
+        """Run the callbacks, then write the checkpoint when due; True when a callback stopped the run."""
+        stopped = self.stopped(state, epoch)
+        self.checkpoints.after_epoch(state, last=stopped or epoch == self.epochs)
+        return stopped
 
     def progress(self, first: int) -> Progress:
         if self.verbose <= 0:
@@ -556,10 +567,6 @@ class _Run:
         for key, value in row.items():
             state.history[key].append(value)
         state.epoch = epoch
-        if self.checkpoint is not None:
-            _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
-                                epoch=epoch, optimizer=self.opt_name, history=state.history,
-                                rng_state=state.rng.bit_generator.state, config=self.config)
 
     def stopped(self, state: _State, epoch: int) -> bool:
         """Run the callbacks; True when one of them returns a :class:`Stop`."""
@@ -644,14 +651,6 @@ def _metrics_text(history: dict) -> str:
     return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
 
 
-def _describe(function) -> str:
-    """A name for a user's update function that is the same in every process (no address)."""
-    inner = getattr(function, "func", function)  # a functools.partial: its function and keywords
-    name = f"{getattr(inner, '__module__', '')}.{getattr(inner, '__qualname__', type(inner).__name__)}"
-    keywords = getattr(function, "keywords", None)
-    return name + (f"{sorted(keywords.items())}" if keywords else "")
-
-
 def _schedule(lr) -> Tuple[Union[float, Callable], bool]:
     """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``."""
     if not callable(lr):
@@ -707,32 +706,3 @@ def _in_place_update(opt: Optimizer, options: Mapping) -> Optional[InPlaceUpdate
     bound = inspect.signature(opt.update).bind(None, None, None, lr=1.0, **options)
     bound.apply_defaults()
     return InPlaceUpdate(name, {k: v for k, v in list(bound.arguments.items())[3:] if k != "lr"})
-
-
-def _load(path, params: Mapping, config: dict, history_keys: List[str]):
-    """``(params, optimizer state, history, epoch, rng)`` of a checkpoint, refused unless it
-    was written by a run of ``config``."""
-    where = f"checkpoint {os.fspath(path)!r}"
-    saved, state, meta = _io.load_checkpoint(path)
-    for key in ("rng_state", "history", "config"):
-        if key not in meta:
-            raise ValueError(f"{where} has no {key!r} in its metadata: it was not written by fnnet.train "
-                             "(or by a version that did not record it), which cannot resume from it")
-    differences = [f"{key}: checkpoint {meta['config'].get(key)!r}, this run {value!r}"
-                   for key, value in config.items() if meta["config"].get(key) != value]
-    if differences:
-        raise ValueError(f"{where} was written by a run of another configuration; resume with the same one, or "
-                         "start afresh with another checkpoint path. Differences:\n  " + "\n  ".join(differences))
-    check_params(saved, "checkpoint params")
-    check_like(params, saved, f"the params in {where}")
-    saved_keys = {key for key, values in meta["history"].items() if isinstance(values, list)}
-    keys = set(history_keys)
-    if saved_keys != keys:
-        raise ValueError(
-            f"{where} recorded history {sorted(saved_keys)}, but this run records {sorted(keys)} (missing "
-            f"{sorted(keys - saved_keys)}, unexpected {sorted(saved_keys - keys)}): resume with the same loss and "
-            "with validation data (X_val, Y_val) exactly when the checkpointed run had them")
-    rng = np.random.default_rng()
-    rng.bit_generator.state = meta["rng_state"]
-    history = {key: list(meta["history"][key]) for key in history_keys}  # not a finished run's "stopped"
-    return dict(saved), state["optimizer"], history, int(state["epoch"]), rng

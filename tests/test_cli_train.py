@@ -439,11 +439,12 @@ def test_failed_checkpoint_keeps_the_last_completed_epoch(capsys, tmp_path, monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(fnnet.io, "save_checkpoint", save_checkpoint)
+    monkeypatch.setattr(fnnet._resume, "WRITE_RATIO", 0.0)   # a checkpoint after every epoch
     monkeypatch.chdir(tmp_path)
     ckpt = str(tmp_path / "run.npz")
     code, _, err = _train(capsys, "--epochs", "10", "-q", "--checkpoint", ckpt)
     assert code == 1 and f"error: checkpoint {ckpt!r}: [Errno 28] No space left on device" in err
-    assert fnnet.load_metadata(_fallback(err))["epochs"] == 2
+    assert fnnet.load_metadata(_fallback(err))["epochs"] == 3   # epoch 3 was complete when its write failed
     assert fnnet.load_checkpoint(ckpt)[2]["epoch"] == 2   # the last good checkpoint is intact
 
 

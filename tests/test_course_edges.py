@@ -307,3 +307,118 @@ def test_public_updates_take_a_rate_of_zero():
     new, state = fnnet.adam_update(params, grads, fnnet.init_adam(params), lr=0.0)
     np.testing.assert_array_equal(new["W1"], params["W1"])
     assert state["t"] == 1
+
+
+# --------------------------------------------------------------------------- resume exactly as promised
+
+
+def _moons():
+    X, y = fnnet.two_moons(200, noise=0.3, seed=0)
+    Y = y.reshape(1, -1).astype(float)
+    return X[:, :150], Y[:, :150], X[:, 150:], Y[:, 150:]
+
+
+def _stopping_run(epochs=300, **kwargs):
+    X, Y, Xv, Yv = _moons()
+    options = dict(epochs=epochs, batch_size=30, lr=0.05, optimizer="adam", seed=3, X_val=Xv, Y_val=Yv, verbose=0)
+    options.update(kwargs)
+    options.setdefault("callbacks", [fnnet.EarlyStopping(patience=5)])
+    return fnnet.train(fnnet.init_params([2, 16, 1], seed=0), X, Y, ["tanh", "sigmoid"], "bce", **options)
+
+
+def test_early_stopping_resumed_is_bit_identical(tmp_path):
+    """15: uninterrupted 31 epochs, best 21; interrupted and resumed 43, best 33."""
+    straight, h_straight = _stopping_run()
+    n, best = len(h_straight["cost"]), h_straight["best_epoch"]
+    assert best + 5 == n < 300
+    path = tmp_path / "run.npz"
+    _stopping_run(epochs=best + 2, checkpoint=path)   # "killed" between the best epoch and the stop
+    resumed, h_resumed = _stopping_run(checkpoint=path, resume=True)
+    assert h_resumed == h_straight
+    for key in straight:
+        np.testing.assert_array_equal(resumed[key], straight[key])
+
+
+def test_a_finished_run_resumed_returns_its_result_without_training(tmp_path):
+    """15: re-running a finished command trained on."""
+    path = tmp_path / "run.npz"
+    first, h_first = _stopping_run(checkpoint=path)
+    calls = []
+    again, h_again = _stopping_run(checkpoint=path, resume=True,
+                                   callbacks=[fnnet.EarlyStopping(patience=5), lambda *args: calls.append(1)])
+    assert calls == [] and h_again == h_first and h_again["stopped"].startswith("early stopping")
+    for key in first:
+        np.testing.assert_array_equal(again[key], first[key])
+
+
+@pytest.mark.parametrize("before, after, difference", [
+    (dict(optimizer=fnnet.clip_by_global_norm("adam", 0.001)), dict(optimizer=fnnet.clip_by_global_norm("adam", 1000)),
+     r"optimizer: checkpoint 'clip_by_global_norm\(max_norm=0.001\) of adam', "
+     r"this run 'clip_by_global_norm\(max_norm=1000.0\) of adam'"),
+    (dict(optimizer=fnnet.clip_by_global_norm("adam", 1.0)), dict(optimizer="adam"),   # 19: was adam_update vs adam
+     r"optimizer: checkpoint 'clip_by_global_norm\(max_norm=1.0\) of adam', this run 'adam'"),
+    (dict(optimizer=fnnet.clip_by_value("adam", 1.0)), dict(optimizer=fnnet.clip_by_global_norm("adam", 1.0)),
+     r"optimizer: checkpoint 'clip_by_value\(limit=1.0\) of adam'"),
+    (dict(optimizer_options={"beta1": np.float32(0.1)}), dict(optimizer_options={"beta1": 0.9}),
+     r"optimizer_options: checkpoint \{'beta1': 0.10000000149011612\}, this run \{'beta1': 0.9\}"),
+    (dict(), dict(X_val=_moons()[2][:, ::-1]), r"validation: checkpoint '[0-9a-f]{32}', this run '[0-9a-f]{32}'"),
+], ids=["clip-norm", "clip-dropped", "clip-kind", "numpy-option", "validation-data"])
+def test_resume_refuses_another_configuration_by_value(tmp_path, before, after, difference):
+    """16: another clipping, NumPy options and other validation data were accepted."""
+    path = tmp_path / "run.npz"
+    _stopping_run(epochs=2, checkpoint=path, callbacks=[], **before)
+    with pytest.raises(ValueError, match=r"another configuration.*Differences:\n  " + difference):
+        _stopping_run(epochs=4, checkpoint=path, resume=True, callbacks=[], **after)
+
+
+def test_resume_lists_every_difference(tmp_path):
+    path = tmp_path / "run.npz"
+    _stopping_run(epochs=2, checkpoint=path, callbacks=[])
+    with pytest.raises(ValueError, match=r"Differences:\n  lr: checkpoint 0.05, this run 0.1\n  "
+                                         r"batch_size: checkpoint 30, this run 10$"):
+        _stopping_run(epochs=4, checkpoint=path, resume=True, callbacks=[], lr=0.1, batch_size=10)
+
+
+def halving(epoch):
+    return 0.05 * 0.5 ** epoch
+
+
+def test_a_schedule_function_is_recorded_by_its_qualified_name(tmp_path):
+    """16: its repr held a memory address, so no new process could resume it."""
+    path = tmp_path / "run.npz"
+    _stopping_run(epochs=2, checkpoint=path, callbacks=[], lr=halving)
+    assert fnnet.load_metadata(path)["config"]["lr"] == f"{__name__}.halving"
+    _, history = _stopping_run(epochs=3, checkpoint=path, resume=True, callbacks=[], lr=halving)
+    assert history["lr"] == [0.05, 0.025, 0.0125]
+
+
+def test_a_reused_early_stopping_starts_afresh():
+    """17: a reused instance returned the previous run's params."""
+    stop = fnnet.EarlyStopping(patience=5)
+    _stopping_run(callbacks=[stop])
+    reused, h_reused = _stopping_run(callbacks=[stop], seed=4)
+    fresh, h_fresh = _stopping_run(callbacks=[fnnet.EarlyStopping(patience=5)], seed=4)
+    assert h_reused == h_fresh
+    for key in fresh:
+        np.testing.assert_array_equal(reused[key], fresh[key])
+
+
+@pytest.mark.parametrize("ratio, written", [(0.0, list(range(1, 21))), (math.inf, [1, 20])])
+def test_checkpoints_are_written_as_the_write_ratio_allows(tmp_path, monkeypatch, ratio, written):
+    """18: every epoch rewrote the whole history and synced it; the writes are now spaced so that
+    they cost at most 1 / WRITE_RATIO of the run (the first and last epochs always written)."""
+    real, epochs = fnnet.io.save_checkpoint, []
+
+    def save_checkpoint(path, params, state, **metadata):
+        epochs.append(metadata["epoch"])
+        return real(path, params, state, **metadata)
+
+    monkeypatch.setattr(fnnet.io, "save_checkpoint", save_checkpoint)
+    monkeypatch.setattr(fnnet._resume, "WRITE_RATIO", ratio)
+    path = tmp_path / "run.npz"
+    params, history = _stopping_run(epochs=20, checkpoint=path, callbacks=[])
+    assert epochs == written
+    saved, _, meta = fnnet.load_checkpoint(path)
+    assert meta["epoch"] == 20 and meta["history"] == history
+    for key in params:
+        np.testing.assert_array_equal(saved[key], params[key])
