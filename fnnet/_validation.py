@@ -39,6 +39,8 @@ def make_rng(seed=None, rng=None) -> np.random.Generator:
         return rng
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed}")
     return np.random.default_rng(seed)
 
 

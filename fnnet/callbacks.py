@@ -17,8 +17,15 @@ from .schedules import check_monitored, improved, improvement_mode
 __all__ = ["Stop", "EarlyStopping"]
 
 
-class Stop(NamedTuple):
-    """Returned by a callback to stop training after the current epoch.
+class _StopFields(NamedTuple):
+    reason: str
+    params: Optional[Dict[str, np.ndarray]] = None
+    best_epoch: Optional[int] = None
+
+
+class Stop(_StopFields):
+    """Returned by a callback to stop training after the current epoch (the only signal: a
+    callback that returns anything else but None is a TypeError).
 
     Parameters
     ----------
@@ -30,9 +37,17 @@ class Stop(NamedTuple):
         Recorded as ``history["best_epoch"]`` (counted from 1).
     """
 
-    reason: str
-    params: Optional[Dict[str, np.ndarray]] = None
-    best_epoch: Optional[int] = None
+    __slots__ = ()
+
+    def __new__(cls, reason: str, params: Optional[Mapping[str, np.ndarray]] = None,
+                best_epoch: Optional[int] = None) -> "Stop":
+        if not isinstance(reason, str):
+            raise TypeError(f"Stop's reason must be a str, got {type(reason).__name__} {reason!r}")
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"Stop's params must be a dict of arrays or None, got {type(params).__name__}")
+        if best_epoch is not None:
+            best_epoch = check_count(best_epoch, "Stop's best_epoch")
+        return super().__new__(cls, reason, params, best_epoch)
 
 
 class EarlyStopping:

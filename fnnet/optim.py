@@ -168,6 +168,8 @@ def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: fl
 
 
 def _momentum_hyper(*, beta, nesterov) -> dict:
+    if not isinstance(nesterov, (bool, np.bool_)):  # "no" would be truthy
+        raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r}")
     return {"beta": _check_rate(beta, "beta"), "nesterov": bool(nesterov)}
 
 
@@ -336,6 +338,9 @@ class InPlaceUpdate:
         """``state`` is what this optimizer's init makes for ``params`` (checked once, as the
         public update checks it every call)."""
         _check_state(params, state, self.method.slots, self.optimizer)
+        for slot in self.method.slots:
+            for key in params:
+                _check_nonnegative(slot, key, state[slot][key], self.optimizer)
         if self.method.counts_steps:
             _step_count(state, self.optimizer)
 
@@ -375,12 +380,28 @@ def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, st
         if not np.isfinite(a).all():
             return ValueError(f"{optimizer}: {name} contains NaN or inf ({int(np.sum(~np.isfinite(a)))} "
                               "entries); the update needs finite params, grads and state")
+    for slot in slots:
+        try:
+            _check_nonnegative(slot, key, state[slot][key], optimizer)
+        except ValueError as err:
+            return err
     dtype = params[key].dtype
     return ValueError(
         f"{optimizer}: the update of {key!r} overflows {dtype} ({what}): the gradient, the state or "
         f"lr is too large for {dtype}; lower lr, clip the gradients (fnnet.clip_by_global_norm) "
         "or use float64"
     )
+
+
+#: State slots that sum squares: never negative (a negative one is not an overflow but a wrong state).
+_SQUARES = ("v", "mean_square", "sum_square")
+
+
+def _check_nonnegative(slot: str, key: str, values: np.ndarray, optimizer: str) -> None:
+    if slot in _SQUARES and (values < 0).any():
+        raise ValueError(f"{optimizer}: state[{slot!r}][{key!r}] has {int((values < 0).sum())} negative entries "
+                         f"(min {float(values.min())!r}); it holds a running sum of squared gradients, which "
+                         f"cannot be negative: pass the state {_init_name(optimizer)}(params) made")
 
 
 def _check_float_params(params) -> None:

@@ -262,7 +262,7 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     run = _Run(params, X, Y, activations, loss, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                seed=seed, X_val=X_val, Y_val=Y_val, l2=l2, l1=l1, keep_prob=keep_prob,
                optimizer_options=optimizer_options, checkpoint=checkpoint, resume=resume, verbose=verbose,
-               log_every=log_every, callbacks=([callback] if callback is not None else []) + list(callbacks),
+               log_every=log_every, callbacks=([callback] if callback is not None else []) + _callbacks(callbacks),
                sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
@@ -432,6 +432,9 @@ class _Run:
         if self.validate:
             self.X_val = as_matrix(X_val, "X_val", dtype, rows=n_in, what="params['W1'] (layer 1)")
             self.Y_val = self.loss.check_targets(Y_val, (n_out, self.X_val.shape[1]), dtype, "Y_val")
+        if not isinstance(resume, (bool, np.bool_)):  # "yes" (or "no") would be truthy
+            raise TypeError(f"resume must be True or False, got {type(resume).__name__} {resume!r}")
+        resume = bool(resume)
         if resume and checkpoint is None:
             raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
         self.checkpoint, self.resume = checkpoint, resume
@@ -572,6 +575,10 @@ class _Run:
         """Run the callbacks; True when one of them returns a :class:`Stop`."""
         for callback in self.callbacks:
             stop = callback(epoch, state.snapshot(), state.history)
+            if stop is not None and not isinstance(stop, Stop):
+                raise TypeError(f"callback {getattr(callback, '__name__', type(callback).__name__)} returned "
+                                f"{type(stop).__name__} {stop!r}; a callback returns None to go on, or "
+                                "fnnet.Stop(reason) to stop training (True is not a signal)")
             if isinstance(stop, Stop):
                 state.history["stopped"] = stop.reason
                 if stop.best_epoch is not None:
@@ -651,18 +658,30 @@ def _metrics_text(history: dict) -> str:
     return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
 
 
+def _callbacks(callbacks) -> List[Callable]:
+    """``callbacks`` as a list (None: none)."""
+    if callbacks is None:
+        return []
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of callables (or None), got {type(callbacks).__name__}; "
+                        "for one, pass callback=... or callbacks=[...]")
+    return list(callbacks)
+
+
 def _schedule(lr) -> Tuple[Union[float, Callable], bool]:
-    """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``."""
+    """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``: a second
+    parameter without a default, or named ``history`` (a defaulted one is the schedule's own)."""
     if not callable(lr):
         return check_lr(lr), False
     try:
-        signature = inspect.signature(lr)
-        signature.bind(0, {})
-        return lr, True
-    except TypeError:
+        parameters = list(inspect.signature(lr).parameters.values())
+    except (TypeError, ValueError):  # no readable signature: called with the epoch alone
         return lr, False
-    except ValueError:  # no readable signature: called with the epoch alone
-        return lr, False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2:
+        second = positional[1]
+        return lr, second.default is second.empty or second.name == "history"
+    return lr, any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
 def _optimizer_options(options) -> dict:

@@ -422,3 +422,111 @@ def test_checkpoints_are_written_as_the_write_ratio_allows(tmp_path, monkeypatch
     assert meta["epoch"] == 20 and meta["history"] == history
     for key in params:
         np.testing.assert_array_equal(saved[key], params[key])
+
+
+# --------------------------------------------------------------------------- clear errors and usage
+
+
+def _tiny(**kwargs):
+    X, Y = _xor()
+    options = dict(epochs=2, batch_size=4, lr=0.1, verbose=0)
+    options.update(kwargs)
+    return fnnet.train(fnnet.init_params([2, 3, 1], seed=0), X, Y, ["tanh", "sigmoid"], "bce", **options)
+
+
+def test_numpy_scalars_and_0d_arrays_are_taken_where_python_values_are_meant():
+    """19: keep_prob=np.array(0.8) failed with len() of unsized object."""
+    _, history = _tiny(keep_prob=np.array(0.8), seed=0, resume=np.False_)
+    _, plain = _tiny(keep_prob=0.8, seed=0)
+    assert history == plain
+    params, _ = fnnet.momentum_update({"W1": np.ones((1, 1))}, {"W1": np.ones((1, 1))},
+                                      fnnet.init_momentum({"W1": np.ones((1, 1))}), lr=0.5, nesterov=np.True_)
+    assert params["W1"].shape == (1, 1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(callbacks=None), None, None),
+    (dict(callbacks=print), TypeError, r"callbacks must be a list of callables \(or None\), got builtin_function"),
+    (dict(seed=-1), ValueError, r"seed must be a non-negative int or None, got -1"),
+    (dict(resume="yes", checkpoint="x"), TypeError, r"resume must be True or False, got str 'yes'"),
+    (dict(callback=lambda *args: True), TypeError,
+     r"callback <lambda> returned bool True; a callback returns None to go on, or fnnet.Stop\(reason\)"),
+    (dict(callback=lambda *args: "stop"), TypeError, r"returned str 'stop'"),
+], ids=["callbacks-none", "callbacks-one", "seed-negative", "resume-yes", "callback-true", "callback-stop-str"])
+def test_train_arguments_are_checked(kwargs, error, match):
+    """19, 20: unclear errors, or values accepted silently."""
+    if error is None:
+        assert len(_tiny(**kwargs)[1]["cost"]) == 2
+    else:
+        with pytest.raises(error, match=match):
+            _tiny(**kwargs)
+
+
+def test_keep_prob_below_one_without_hidden_layers_is_refused():
+    """20: the CLI refused it, the API did not."""
+    X, Y = _xor()
+    with pytest.raises(ValueError, match=r"keep_prob 0.5 < 1 needs hidden layers; this network has none"):
+        fnnet.train(fnnet.init_params([2, 1], seed=0), X, Y, ["sigmoid"], "bce", epochs=1, batch_size=4, lr=0.1,
+                    keep_prob=0.5, verbose=0)
+    with pytest.raises(ValueError, match=r"keep_prob 0.5 < 1 needs hidden layers"):
+        fnnet.forward(fnnet.init_params([2, 1], seed=0), X, ["sigmoid"], keep_prob=0.5,
+                      rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(best_epoch="a"), TypeError, r"Stop's best_epoch must be an int >= 1, got str 'a'"),
+    (dict(best_epoch=0), ValueError, r"Stop's best_epoch must be an int >= 1, got 0"),
+    (dict(params=[1, 2]), TypeError, r"Stop's params must be a dict of arrays or None, got list"),
+], ids=["best-epoch-str", "best-epoch-zero", "params-list"])
+def test_stop_checks_its_fields(kwargs, error, match):
+    """20: Stop(best_epoch='a') was accepted."""
+    with pytest.raises(error, match=match):
+        fnnet.Stop("enough", **kwargs)
+    with pytest.raises(TypeError, match="Stop's reason must be a str"):
+        fnnet.Stop(None)
+
+
+def test_nesterov_must_be_a_bool():
+    """20: nesterov='no' meant True."""
+    params = {"W1": np.ones((1, 1))}
+    with pytest.raises(TypeError, match=r"nesterov must be True or False, got str 'no'"):
+        fnnet.momentum_update(params, params, fnnet.init_momentum(params), lr=0.1, nesterov="no")
+
+
+def test_a_schedule_with_a_defaulted_second_argument_gets_the_epoch_alone():
+    """19: it was handed the history as its second argument."""
+    def decay(epoch, rate=0.5):
+        return 0.1 * rate ** epoch
+
+    def plateau_like(epoch, history):
+        return 0.1 if len(history["cost"]) == epoch else 0.0
+
+    assert _tiny(epochs=3, lr=decay)[1]["lr"] == [0.1, 0.05, 0.025]
+    assert _tiny(epochs=3, lr=plateau_like)[1]["lr"] == [0.1, 0.1, 0.1]
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "adagrad"])
+def test_a_negative_sum_of_squares_in_the_state_is_named_not_an_overflow(name):
+    """19: a negative optimizer state was reported as an overflow."""
+    params = {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))}
+    init, update = fnnet.OPTIMIZERS[name]
+    state = init(params)
+    slot = {"adam": "v", "rmsprop": "mean_square", "adagrad": "sum_square"}[name]
+    state[slot]["W1"] = np.array([[-1.0, 0.0]])
+    grads = {"W1": np.zeros((1, 2)), "b1": np.zeros((1, 1))}
+    match = rf"{name}: state\['{slot}'\]\['W1'\] has 1 negative entries \(min -1.0\); it holds a running sum"
+    with pytest.raises(ValueError, match=match):
+        update(params, grads, state, lr=0.1)
+    X, Y = _xor()
+    with pytest.raises(ValueError, match=match):   # train checks the state it is given once
+        fnnet.train(params, X, Y, ["sigmoid"], "bce", epochs=1, batch_size=4, lr=0.1, verbose=0,
+                    optimizer=(lambda p: state, update))
+
+
+def test_cce_targets_out_of_range_point_to_one_hot():
+    """19: a value of 3 was told only 'must lie in [0, 1]'."""
+    AL = np.full((3, 2), 1 / 3)
+    with pytest.raises(ValueError, match=r"cce targets Y must be one-hot or probability columns \(values in \[0, 1\], "
+                                         r"each column summing to 1\); got values in \[0, 3\] \(for class labels use "
+                                         r"fnnet.one_hot\(labels, k\)\)"):
+        fnnet.cost(AL, np.array([[0, 3], [1, 0], [0, 0]]), "cce")
