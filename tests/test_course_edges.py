@@ -530,3 +530,22 @@ def test_cce_targets_out_of_range_point_to_one_hot():
                                          r"each column summing to 1\); got values in \[0, 3\] \(for class labels use "
                                          r"fnnet.one_hot\(labels, k\)\)"):
         fnnet.cost(AL, np.array([[0, 3], [1, 0], [0, 0]]), "cce")
+
+
+def test_metadata_arrays_round_trip_beside_the_params(tmp_path):
+    """21: save_params(meta=ndarray) said 'put arrays in params', which predict then refused."""
+    params = fnnet.init_params([2, 3, 1], seed=0)
+    mean = np.array([[0.5], [-1.5]], dtype=np.float32)
+    path = fnnet.save_params(tmp_path / "model", params, input_mean=mean, activations=["relu", "sigmoid"])
+    meta = fnnet.load_metadata(path)
+    assert meta["activations"] == ["relu", "sigmoid"]
+    assert meta["input_mean"].dtype == np.float32 and meta["input_mean"].shape == (2, 1)
+    np.testing.assert_array_equal(meta["input_mean"], mean)
+    loaded = fnnet.load_params(path)
+    assert loaded.keys() == params.keys()
+    assert fnnet.predict(loaded, np.zeros((2, 4)), meta["activations"]).shape == (1, 4)
+    checkpoint = fnnet.save_checkpoint(tmp_path / "ckpt", params, {}, scale=np.arange(3))
+    np.testing.assert_array_equal(fnnet.load_checkpoint(checkpoint)[2]["scale"], np.arange(3))
+    with pytest.raises(TypeError, match=r"metadata 'nested' must be JSON-serialisable .* or an array given as a "
+                                         r"metadata value of its own \(meta=array\)"):
+        fnnet.save_params(tmp_path / "bad", params, nested={"a": np.zeros(2)})
