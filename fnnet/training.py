@@ -167,7 +167,9 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     lr : float or schedule
         The learning rate, or a schedule giving it per epoch: ``lr(epoch)`` (epoch 0 first),
         e.g. ``fnnet.inverse_time_decay(0.1, 0.5)``, or ``lr(epoch, history)`` such as
-        ``fnnet.ReduceOnPlateau(0.1)``. ``history["lr"]`` records the rate of every epoch.
+        ``fnnet.ReduceOnPlateau(0.1)`` (a second parameter with a default is the schedule's
+        own: it gets the epoch alone). A schedule may reach 0; one made for another number of
+        epochs (``cosine_decay``) is warned about. ``history["lr"]`` records the rate of every epoch.
     optimizer : str or (init, update) pair, default "sgd"
         A name in ``fnnet.OPTIMIZERS``, or a pair of your own: ``state = init(params)`` and
         ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``.
@@ -186,14 +188,17 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         More keyword arguments for the update, e.g. ``{"beta": 0.95}``; checked against the
         update's signature before training (not ``lr``, train's own argument).
     checkpoint : path, optional
-        Written after every epoch (atomically): params, optimizer state, epoch, history, the
-        random generator's state and the run's configuration.
+        Written atomically (see ``fnnet._resume``): params, optimizer state, epoch, history, the
+        random generator's state, the state of callbacks that have one (``state_dict``) and the
+        run's configuration; after the first and last epochs and a callback's stop, and in
+        between once the training since the last write took 10 times as long as that write.
     resume : bool, default False
         Continue from ``checkpoint`` if that file exists (its params replace ``params``), so
         the run ends bit-identical to one never interrupted; start afresh if it does not. A
-        checkpoint of another configuration (layer sizes, activations, loss, optimizer and its
-        options, lr or schedule, batch size, penalties, dropout, seed, training data) is
-        refused, each difference listed.
+        run a callback ended is not trained on: its params and history are returned. A
+        checkpoint of another configuration (layer sizes, activations, loss, optimizer, its
+        clipping and options, lr or schedule, batch size, penalties, dropout, seed, training and
+        validation data) is refused, each difference listed.
     verbose : int, default 1
         0: silent. 1: progress lines on stderr once the run has taken more than
         ``QUIET_SECONDS`` (short runs print nothing), then at most one per ``LINE_SECONDS``,
@@ -202,10 +207,13 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     log_every : int, optional
         With ``verbose > 0``: a line every ``log_every`` epochs (and the first and last) instead.
     callback : callable, optional
-        ``callback(epoch, params, history)`` after every epoch; it may return a
-        :class:`fnnet.Stop` to end training there.
+        ``callback(epoch, params, history)`` after every epoch; it returns None, or a
+        :class:`fnnet.Stop` to end training there (anything else is a TypeError: ``True`` is
+        not a signal). A Stop whose params do not mirror the run's is warned about, and the
+        run's own params are returned.
     callbacks : sequence of callables, optional
-        More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``.
+        More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``
+        (None: none).
     sample_weight : array_like, shape (m,), optional
         Non-negative weights per training example: each batch's cost and gradient are the
         weighted mean over its examples (see :func:`fnnet.cost`), and ``history["cost"]``
@@ -222,9 +230,11 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         optimizer, views of the one block of memory it trained in), never those passed in.
     history : dict of lists
         One float per epoch: ``"cost"``, the mean over the epoch's batches of each batch's
-        cost (computed before that batch's update, with the penalty, if any; then
-        ``"data_cost"`` holds the cost without it), weighted by batch size; ``"lr"``; for classifying
-        losses (``bce``, ``cce``) also ``"accuracy"``, measured the same way on the batches;
+        cost (computed before that batch's update, from the logits for a loss's natural output
+        as ``gradcheck`` does, with the penalty, if any; then ``"data_cost"`` holds the cost
+        without it), weighted by batch size; ``"lr"``; for classifying losses (``bce``,
+        ``cce``), and any loss on one-hot (or 0/1) targets, also ``"accuracy"``, measured the
+        same way on the batches;
         with validation data ``"val_cost"`` (and ``"val_accuracy"``) of the params at the end
         of the epoch (without the penalty). After Ctrl-C, ``history["interrupted"] = True``;
         after a callback's :class:`fnnet.Stop`, ``history["stopped"]`` is its reason (and
