@@ -396,8 +396,8 @@ def test_a_reused_early_stopping_starts_afresh():
     """17: a reused instance returned the previous run's params."""
     stop = fnnet.EarlyStopping(patience=5)
     _stopping_run(callbacks=[stop])
-    reused, h_reused = _stopping_run(callbacks=[stop], seed=4)
-    fresh, h_fresh = _stopping_run(callbacks=[fnnet.EarlyStopping(patience=5)], seed=4)
+    reused, h_reused = _stopping_run(callbacks=[stop], lr=0.002)   # a slower run: above the first's best for long
+    fresh, h_fresh = _stopping_run(callbacks=[fnnet.EarlyStopping(patience=5)], lr=0.002)
     assert h_reused == h_fresh
     for key in fresh:
         np.testing.assert_array_equal(reused[key], fresh[key])
@@ -549,3 +549,16 @@ def test_metadata_arrays_round_trip_beside_the_params(tmp_path):
     with pytest.raises(TypeError, match=r"metadata 'nested' must be JSON-serialisable .* or an array given as a "
                                          r"metadata value of its own \(meta=array\)"):
         fnnet.save_params(tmp_path / "bad", params, nested={"a": np.zeros(2)})
+
+
+def test_cli_rerunning_a_finished_early_stopped_command_does_not_train_on(capsys, tmp_path):
+    """15: re-running a finished command trained on."""
+    options = ["--data", "moons", "--val-fraction", "0.2", "--early-stopping", "--patience", "3", "-q",
+               "--checkpoint", str(tmp_path / "c.npz"), "--resume"]
+    code, first, _ = _train(capsys, *options)
+    stopped = [line for line in first.splitlines() if "stopped after" in line]
+    assert code == 0 and len(stopped) == 1
+    code, again, _ = _train(capsys, *options)
+    assert code == 0 and [line for line in again.splitlines() if "stopped after" in line] == stopped
+    final = [line for line in first.splitlines() if line.startswith(("final", "validation"))]
+    assert final == [line for line in again.splitlines() if line.startswith(("final", "validation"))]
