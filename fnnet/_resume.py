@@ -2,14 +2,15 @@
 and what resuming compares.
 
 A checkpoint of :func:`fnnet.train` holds the params, the optimizer state, the epoch, the
-history (with ``"stopped"`` and ``"best_epoch"`` once a callback ended the run), the random
+history (its per-epoch lists as float64 arrays in the state; ``"stopped"`` and ``"best_epoch"``
+in the metadata once a callback ended the run), the random
 generator's state, the state of every callback that has one (``state_dict()`` /
 ``load_state_dict(state)``, as :class:`fnnet.EarlyStopping`) and the run's configuration, by
 value. A resumed run refuses a checkpoint of another configuration, listing each difference;
 a finished run resumed returns its result without training.
 
-Writing costs about the same at every epoch count, but still far more than a small epoch (a
-file made atomically and synced to disk). So a checkpoint is written after the first epoch,
+A write (a file made atomically and synced to disk) costs far more than a small epoch, and a
+little more as the history grows. So a checkpoint is written after the first epoch,
 the last one and a callback's stop, and in between after an epoch only once the training since
 the last write has taken ``WRITE_RATIO`` times as long as that write: checkpoints cost at most
 ``1 / WRITE_RATIO`` of the run, and a ``kill -9`` loses at most that much training.
@@ -110,10 +111,14 @@ class Checkpoints:
         if self.path is None or not (last or state.epoch == 1 or time.perf_counter() >= self.next_write):
             return
         start = time.perf_counter()
+        # the per-epoch lists as float64 arrays (a JSON text of thousands of floats costs far more)
+        series = {key: np.array(values, dtype=np.float64) for key, values in state.history.items()
+                  if isinstance(values, list)}
+        ends = {key: value for key, value in state.history.items() if not isinstance(value, list)}
         _io.save_checkpoint(self.path, state.snapshot(),
-                            {"optimizer": state.opt_state, "epoch": state.epoch,
+                            {"optimizer": state.opt_state, "epoch": state.epoch, "history": series,
                              "callbacks": [cb.state_dict() for cb in self.stateful]},
-                            epoch=state.epoch, optimizer=self.optimizer, history=state.history,
+                            epoch=state.epoch, optimizer=self.optimizer, history=ends,
                             rng_state=state.rng.bit_generator.state, config=self.config)
         end = time.perf_counter()
         self.next_write = end + WRITE_RATIO * (end - start)
@@ -137,7 +142,8 @@ class Checkpoints:
                              + "\n  ".join(differences))
         check_params(saved, "checkpoint params")
         check_like(params, saved, f"the params in {where}")
-        saved_keys = {key for key, values in meta["history"].items() if isinstance(values, list)}
+        recorded = {**meta["history"], **{key: values.tolist() for key, values in state.get("history", {}).items()}}
+        saved_keys = {key for key, values in recorded.items() if isinstance(values, list)}
         keys = set(history_keys)
         if saved_keys != keys:
             raise ValueError(
@@ -152,8 +158,8 @@ class Checkpoints:
             callback.load_state_dict(callback_state)
         rng = np.random.default_rng()
         rng.bit_generator.state = meta["rng_state"]
-        history = {key: list(meta["history"][key]) for key in history_keys}
-        finished = "stopped" in meta["history"]
+        history = {key: list(recorded[key]) for key in history_keys}
+        finished = "stopped" in recorded
         if finished:  # a callback ended the run: resuming it returns its result
-            history.update({key: meta["history"][key] for key in ("stopped", "best_epoch") if key in meta["history"]})
+            history.update({key: recorded[key] for key in ("stopped", "best_epoch") if key in recorded})
         return dict(saved), state["optimizer"], history, int(state["epoch"]), rng, finished

@@ -418,8 +418,8 @@ def test_checkpoints_are_written_as_the_write_ratio_allows(tmp_path, monkeypatch
     path = tmp_path / "run.npz"
     params, history = _stopping_run(epochs=20, checkpoint=path, callbacks=[])
     assert epochs == written
-    saved, _, meta = fnnet.load_checkpoint(path)
-    assert meta["epoch"] == 20 and meta["history"] == history
+    saved, state, meta = fnnet.load_checkpoint(path)
+    assert meta["epoch"] == 20 and {key: values.tolist() for key, values in state["history"].items()} == history
     for key in params:
         np.testing.assert_array_equal(saved[key], params[key])
 
