@@ -34,7 +34,7 @@ import numpy as np
 from . import io as _io
 from ._kernels import all_finite
 from ._progress import Progress
-from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, check_positive,
+from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params,
                           make_rng, normalised_weights)
 from .callbacks import Stop
 from .activations import Activation, resolve_activations
@@ -560,7 +560,7 @@ class _Run:
 
     def record_epoch(self, state: _State, epoch: int, lr: float, cost: float, data_cost: float,
                      correct: float) -> None:
-        """Append the epoch's figures to the history, all of them or (Ctrl-C) none, and checkpoint."""
+        """Append the epoch's figures to the history (computed first: Ctrl-C leaves no ragged lists)."""
         m = self.X.shape[1] if self.weights is None else float(self.weights.sum())  # the total weight
         row = {"cost": cost / m}
         if self.l2 or self.l1:
@@ -615,7 +615,8 @@ class _Run:
 
     def interrupted(self, state: _State) -> None:
         for values in state.history.values():  # Ctrl-C amid an epoch's record: that epoch is not complete
-            del values[state.epoch:]
+            if isinstance(values, list):
+                del values[state.epoch:]
         state.history["interrupted"] = True
         if self.verbose > 0:
             print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
