@@ -105,6 +105,7 @@ class Checkpoints:
         self.stateful = [cb for cb in callbacks if callable(getattr(cb, "state_dict", None))
                          and callable(getattr(cb, "load_state_dict", None))]
         self.next_write = 0.0   # time.perf_counter() after which an epoch is written
+        self.written = 0        # the epoch of the last checkpoint this run wrote (0: none yet)
 
     def after_epoch(self, state, last: bool) -> None:
         """Write ``state`` (a ``_State`` at the end of an epoch) when it is due, or ``last``."""
@@ -121,7 +122,7 @@ class Checkpoints:
                             epoch=state.epoch, optimizer=self.optimizer, history=ends,
                             rng_state=state.rng.bit_generator.state, config=self.config)
         end = time.perf_counter()
-        self.next_write = end + WRITE_RATIO * (end - start)
+        self.next_write, self.written = end + WRITE_RATIO * (end - start), state.epoch
 
     def load(self, params: Mapping, history_keys: List[str]):
         """``(params, optimizer state, history, epoch, rng, finished)`` of the checkpoint, refused

@@ -620,8 +620,9 @@ class _Run:
         state.history["interrupted"] = True
         if self.verbose > 0:
             print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
-                  + (f"; resume from {os.fspath(self.checkpoint)!r} with resume=True"
-                     if self.checkpoint is not None else ""), file=sys.stderr, flush=True)
+                  + (f"; resume from {os.fspath(self.checkpoint)!r} (written after epoch "
+                     f"{self.checkpoints.written}) with resume=True"
+                     if self.checkpoints.written else ""), file=sys.stderr, flush=True)
 
 
 def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):

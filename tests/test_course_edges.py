@@ -562,3 +562,22 @@ def test_cli_rerunning_a_finished_early_stopped_command_does_not_train_on(capsys
     assert code == 0 and [line for line in again.splitlines() if "stopped after" in line] == stopped
     final = [line for line in first.splitlines() if line.startswith(("final", "validation"))]
     assert final == [line for line in again.splitlines() if line.startswith(("final", "validation"))]
+
+
+def test_ctrl_c_says_which_epoch_the_checkpoint_holds(tmp_path, monkeypatch, capsys):
+    """18: checkpoints are spaced, so the message names the epoch a resumed run starts from."""
+    real, calls = train_module.backward_pass, []
+
+    def interrupt_fifth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "backward_pass", interrupt_fifth)
+    monkeypatch.setattr(fnnet._resume, "WRITE_RATIO", math.inf)
+    path = tmp_path / "run.npz"
+    _, history = _tiny(epochs=10, checkpoint=path, verbose=1)
+    assert len(history["cost"]) == 4 and fnnet.load_checkpoint(path)[2]["epoch"] == 1
+    assert capsys.readouterr().err.strip() == (f"interrupted: returning the params and history after 4 epoch(s); "
+                                               f"resume from {str(path)!r} (written after epoch 1) with resume=True")
