@@ -581,3 +581,14 @@ def test_ctrl_c_says_which_epoch_the_checkpoint_holds(tmp_path, monkeypatch, cap
     assert len(history["cost"]) == 4 and fnnet.load_checkpoint(path)[2]["epoch"] == 1
     assert capsys.readouterr().err.strip() == (f"interrupted: returning the params and history after 4 epoch(s); "
                                                f"resume from {str(path)!r} (written after epoch 1) with resume=True")
+
+
+def test_plateau_resumed_continues_exactly(tmp_path):
+    """15: ReduceOnPlateau's state is its history, which the checkpoint holds (a guard)."""
+    plateau = fnnet.ReduceOnPlateau(0.05, monitor="val_cost", patience=2, factor=0.5)
+    _, straight = _stopping_run(epochs=30, lr=plateau, callbacks=[])
+    assert len(set(straight["lr"])) > 1   # it did reduce
+    path = tmp_path / "run.npz"
+    _stopping_run(epochs=12, lr=plateau, callbacks=[], checkpoint=path)
+    _, resumed = _stopping_run(epochs=30, lr=plateau, callbacks=[], checkpoint=path, resume=True)
+    assert resumed == straight
