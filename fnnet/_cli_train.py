@@ -163,8 +163,8 @@ def register(commands) -> None:
     opt.add_argument("--batch-size", type=positive_int,
                      help="examples per mini-batch (default depends on the data set)")
     opt.add_argument("--schedule", choices=list(SCHEDULES) + ["plateau"], default="constant",
-                     help="learning rate over the run, from --lr: step (halved 3 times, at 1/4, 1/2 and 3/4 of the run), exponential (to lr/100), "
-                          "inverse-time (the course's, to lr/10), cosine (to 0), plateau (halved when the "
+                     help="learning rate over the run, from --lr: step (halved 3 times, at 1/4, 1/2 and 3/4 "
+                          "of the run), exponential (to lr/100), inverse-time (the course's, to lr/10), cosine (to 0), plateau (halved when the "
                           "validation cost, or the cost, has not improved for 5%% of the epochs); default: constant")
     opt.add_argument("--warmup", type=nonneg_int, default=0, metavar="N",
                      help="with --schedule: rise linearly to --lr over the first N epochs")
@@ -491,7 +491,8 @@ def _run(args) -> int:
             failed = True
     if args.plot:
         try:
-            _plot(args.plot, history, params, acts, ds)
+            _plot(args.plot, history, params, acts, ds,
+                  "validation cost" if args.val_fraction is not None else "test cost")
             print(f"saved plot to {args.plot}")
         except Exception as err:  # whatever matplotlib raises, the trained params are kept below
             print(f"error: could not write the plot {args.plot!r}: {type(err).__name__}: {err}", file=sys.stderr)
@@ -523,8 +524,9 @@ def _rescue(params, metadata) -> Optional[str]:
     return None
 
 
-def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
-    """Cost per epoch, and for 2-D classification data the decision regions with the points."""
+def _plot(path: str, history: dict, params, acts, ds: _Dataset, val_label: str) -> None:
+    """Cost per epoch (``val_label`` names the curve of ``history["val_cost"]``), and for 2-D
+    classification data the decision regions with the points."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -537,7 +539,7 @@ def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
         epochs = np.arange(1, len(history["cost"]) + 1)
         ax.plot(epochs, history["cost"], label="training cost")
         if "val_cost" in history:
-            ax.plot(epochs, history["val_cost"], label="test cost" if ds.X_test is not None else "validation cost")
+            ax.plot(epochs, history["val_cost"], label=val_label)
         ax.set_xlabel("epoch")
         ax.set_ylabel("cost")
         ax.set_yscale("log")

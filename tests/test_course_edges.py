@@ -152,20 +152,18 @@ def test_cli_plot_labels_held_out_data_as_validation(tmp_path, monkeypatch):
     """7: the plot called the validation curve 'test cost'."""
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     import matplotlib.pyplot as plt
-    labels = []
-    real = plt.subplots
+    real_plot, real_subplots, labels, axes_made = cli._plot, plt.subplots, [], []
 
     def spy(*args, **kwargs):
-        fig, axes = real(*args, **kwargs)
-        labels.append(axes[0, 0])
+        fig, axes = real_subplots(*args, **kwargs)
+        axes_made.append(axes[0, 0])
         return fig, axes
 
     monkeypatch.setattr(plt, "subplots", spy)
-    X, y = fnnet.spiral(seed=0)
-    ds = cli._Dataset("spiral", X, fnnet.one_hot(y, 3), y, None, None, 3, None, None)
-    params = fnnet.init_params([2, 3], seed=0)
-    cli._plot(str(tmp_path / "c.png"), {"cost": [1.0, 0.5], "val_cost": [1.1, 0.6]}, params, ["softmax"], ds)
-    assert labels[0].get_legend_handles_labels()[1] == ["training cost", "validation cost"]
+    monkeypatch.setattr(cli, "_plot", lambda *args: labels.append(args[-1]) or real_plot(*args))
+    assert main(["train", "--epochs", "2", "-q", "--val-fraction", "0.2", "--plot", str(tmp_path / "c.png")]) == 0
+    assert labels == ["validation cost"]
+    assert axes_made[0].get_legend_handles_labels()[1] == ["training cost", "validation cost"]
 
 
 def test_history_cost_is_the_exact_cost_from_the_logits():
