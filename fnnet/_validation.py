@@ -223,6 +223,11 @@ def raise_not_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def scalar(value):
+    """A 0-d array as the NumPy scalar it holds (``np.array(0.8)`` means 0.8); anything else as it is."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def check_positive(value, name: str) -> float:
     """A real, finite number ``> 0`` (a step size, an epsilon), returned as a Python float.
 
@@ -230,7 +235,8 @@ def check_positive(value, name: str) -> float:
     """
     if type(value) is float and 0.0 < value < math.inf:  # the common case, before the ABC check
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not (np.isfinite(value) and value > 0.0):
@@ -248,7 +254,8 @@ def check_count(value, name: str, minimum: int = 1) -> int:
 
     Raises ``TypeError`` for a non-integer (bool and 2.0 included), ``ValueError`` below ``minimum``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
@@ -259,7 +266,8 @@ def check_nonneg(value, name: str) -> float:
     """A real, finite number ``>= 0`` (a noise level, a decay), returned as a Python float."""
     if type(value) is float and 0.0 <= value < math.inf:  # the common case, before the ABC check
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a non-negative finite number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not (np.isfinite(value) and value >= 0.0):

@@ -88,12 +88,12 @@ class EarlyStopping:
                  restore_best: bool = True, mode: Optional[str] = None) -> None:
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a history key (str), got {type(monitor).__name__}")
-        if not isinstance(restore_best, bool):
+        if not isinstance(restore_best, (bool, np.bool_)):
             raise TypeError(f"restore_best must be True or False, got {type(restore_best).__name__}")
         self.monitor = monitor
         self.patience = check_count(patience, "patience")
         self.min_delta = check_nonneg(min_delta, "min_delta")
-        self.restore_best = restore_best
+        self.restore_best = bool(restore_best)
         self.mode = improvement_mode(monitor, mode)
         self._reset()
 

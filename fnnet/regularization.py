@@ -20,7 +20,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import check_nonneg
+from ._validation import check_nonneg, scalar
 
 __all__ = ["penalty"]
 
@@ -67,8 +67,7 @@ def penalty_gradient(W: np.ndarray, l2: float, l1: float) -> np.ndarray:
 def keep_probs(keep_prob, n_layers: int) -> Tuple[float, ...]:
     """``keep_prob`` for each of the ``n_layers`` layers: one value for every hidden layer, or one
     per hidden layer (``n_layers - 1`` of them); the output layer always keeps every unit."""
-    if isinstance(keep_prob, np.ndarray) and keep_prob.ndim == 0:
-        keep_prob = keep_prob[()]  # a 0-d array is its number
+    keep_prob = scalar(keep_prob)  # a 0-d array is its number
     if isinstance(keep_prob, (int, float)) and not isinstance(keep_prob, bool) and keep_prob == 1.0:
         return (1.0,) * n_layers  # no dropout, the common case
     if n_layers == 1 and isinstance(keep_prob, numbers.Real) and not isinstance(keep_prob, bool):

@@ -590,3 +590,14 @@ def test_plateau_resumed_continues_exactly(tmp_path):
     _stopping_run(epochs=12, lr=plateau, callbacks=[], checkpoint=path)
     _, resumed = _stopping_run(epochs=30, lr=plateau, callbacks=[], checkpoint=path, resume=True)
     assert resumed == straight
+
+
+def test_0d_arrays_and_numpy_bools_are_their_values_everywhere():
+    """19: accept NumPy bools and 0-d arrays where a Python value is meant."""
+    _, history = _tiny(epochs=np.array(2), batch_size=np.array(4), lr=np.array(0.1), l2=np.array(0.0))
+    _, plain = _tiny(epochs=2, batch_size=4, lr=0.1)
+    assert history == plain
+    stop = fnnet.EarlyStopping(monitor="cost", patience=np.array(2), restore_best=np.True_)
+    assert stop.patience == 2 and stop.restore_best is True
+    with pytest.raises(TypeError, match=r"lr must be a positive finite number, got bool_? (np\.)?True"):
+        _tiny(lr=np.True_)
