@@ -110,9 +110,10 @@ def _problem(args) -> Tuple[dict, np.ndarray, np.ndarray, List[str]]:
     rng = np.random.default_rng(args.seed)
     params = init_params(dims, rng=rng, init=args.init, dtype=np.dtype(args.dtype))
     X = rng.standard_normal((dims[0], args.m))
-    if args.loss == "cce":
+    targets = LOSSES[args.loss].targets  # the loss record's rule for its targets
+    if targets == "distribution":
         Y = np.eye(dims[-1])[:, rng.integers(0, dims[-1], args.m)]
-    elif args.loss == "bce":
+    elif targets == "unit_interval":
         Y = rng.integers(0, 2, (dims[-1], args.m)).astype(np.float64)
     else:
         Y = rng.standard_normal((dims[-1], args.m))

@@ -100,7 +100,8 @@ rate = _number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 #: ``--schedule`` names: the learning rate over the run, from ``--lr`` (see fnnet.schedules).
 SCHEDULES = {
     "constant": lambda lr, epochs, warmup: _schedules.constant(lr, warmup=warmup),
-    "step": lambda lr, epochs, warmup: _schedules.step_decay(lr, 0.5, max(1, epochs // 3), warmup=warmup),
+    # halved 3 times: at a quarter, half and three quarters of the epochs after the warm-up
+    "step": lambda lr, epochs, warmup: _schedules.step_decay(lr, 0.5, max(1, epochs - warmup) / 4, warmup=warmup),
     "exponential": lambda lr, epochs, warmup: _schedules.exponential_decay(lr, 0.01 ** (1 / epochs), warmup=warmup),
     "inverse-time": lambda lr, epochs, warmup: _schedules.inverse_time_decay(lr, 9 / epochs, warmup=warmup),
     "cosine": lambda lr, epochs, warmup: _schedules.cosine_decay(lr, max(1, epochs - warmup), warmup=warmup),
@@ -140,8 +141,8 @@ def register(commands) -> None:
                             "or your own FILE.csv (a header row; with --target) or FILE.npz (arrays X and y), one "
                             "example per row")
     src.add_argument("--target", metavar="COLUMN", help="with --data FILE.csv: the column to predict")
-    which.add_argument("--mnist", metavar="DIR", help="train on MNIST or Fashion-MNIST IDX files in DIR "
-                                                      "(reports test accuracy every epoch)")
+    which.add_argument("--mnist", metavar="DIR", help="train on MNIST or Fashion-MNIST IDX files in DIR (reports the "
+                                                      "test set's cost and accuracy every epoch as val_cost, val_acc)")
     which.add_argument("--fashion", action="store_true",
                        help="Fashion-MNIST from the Debian package dataset-fashion-mnist, or from "
                             "$FNNET_DATA (a directory holding the four files, or a fashion-mnist directory)")
@@ -151,7 +152,7 @@ def register(commands) -> None:
     net.add_argument("--hidden", type=positive_int, nargs="*", metavar="N",
                      help="hidden layer sizes (each >= 1), e.g. --hidden 256 128 (none: a linear model); "
                           "default depends on the data set")
-    net.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "softmax"],
+    net.add_argument("--activation", choices=[name for name, act in ACTIVATIONS.items() if not act.output_only],
                      help="hidden-layer activation (default depends on the data set)")
     net.add_argument("--output-activation", choices=list(ACTIVATIONS),
                      help="output-layer activation; default: softmax for cce, sigmoid for bce, linear for mse")
@@ -167,8 +168,8 @@ def register(commands) -> None:
     opt.add_argument("--batch-size", type=positive_int,
                      help="examples per mini-batch (default depends on the data set)")
     opt.add_argument("--schedule", choices=list(SCHEDULES) + ["plateau"], default="constant",
-                     help="learning rate over the run, from --lr: step (halved 3 times), exponential (to lr/100), "
-                          "inverse-time (the course's, to lr/10), cosine (to 0), plateau (halved when the "
+                     help="learning rate over the run, from --lr: step (halved 3 times, at 1/4, 1/2 and 3/4 "
+                          "of the run), exponential (to lr/100), inverse-time (the course's, to lr/10), cosine (to 0), plateau (halved when the "
                           "validation cost, or the cost, has not improved for 5%% of the epochs); default: constant")
     opt.add_argument("--warmup", type=nonneg_int, default=0, metavar="N",
                      help="with --schedule: rise linearly to --lr over the first N epochs")
@@ -403,6 +404,16 @@ def _run(args) -> int:
     check_fits_in_memory(args.parser, "--hidden", f"training a {dims} network",
                          _network_bytes(dims, batch_size, m, dtype))
 
+    X, Y, validation = ds.X, ds.Y, {}
+    if args.val_fraction is not None:
+        try:
+            X, Y, X_val, Y_val = train_val_split(ds.X, ds.Y, args.val_fraction, seed=args.seed,
+                                                 stratify=ds.labels if ds.n_classes else None)
+        except ValueError as err:  # a part would be empty: a usage error, not a traceback
+            args.parser.error(f"argument --val-fraction: {err} ({m} examples in {ds.name})")
+        validation = dict(X_val=X_val, Y_val=Y_val)
+    elif ds.X_test is not None:  # MNIST: the test set, reported every epoch
+        validation = dict(X_val=ds.X_test, Y_val=one_hot(ds.labels_test, ds.n_classes, dtype=dtype))
     what = f"{ds.n_classes} classes" if ds.n_classes else f"{ds.Y.shape[0]} target(s)"
     print(f"data: {ds.name}, {m} examples, {ds.X.shape[0]} features, {what}"
           + (", inputs standardised" if ds.mean is not None else "")
@@ -424,13 +435,6 @@ def _run(args) -> int:
     if ds.mean is not None:
         metadata.update(input_mean=ds.mean.ravel().tolist(), input_std=ds.std.ravel().tolist())
     metadata.update(ds.metadata or {})
-    X, Y, validation = ds.X, ds.Y, {}
-    if args.val_fraction is not None:
-        X, Y, X_val, Y_val = train_val_split(ds.X, ds.Y, args.val_fraction, seed=args.seed,
-                                             stratify=ds.labels if ds.n_classes else None)
-        validation = dict(X_val=X_val, Y_val=Y_val)
-    elif ds.X_test is not None:  # MNIST: the test set, reported every epoch
-        validation = dict(X_val=ds.X_test, Y_val=one_hot(ds.labels_test, ds.n_classes, dtype=dtype))
     if args.schedule == "plateau":
         rate = _schedules.ReduceOnPlateau(lr, monitor="val_cost" if validation else "cost", patience=max(2, epochs // 20))
     elif args.schedule == "constant" and not args.warmup:
@@ -455,8 +459,9 @@ def _run(args) -> int:
             keep_prob=1.0 - args.dropout, checkpoint=args.checkpoint, resume=args.resume,
             verbose=0 if args.quiet else 1, log_every=args.log_every or max(1, epochs // 10), callback=keep,
             callbacks=callbacks, **validation)
-    except TrainingDiverged as err:
+    except TrainingDiverged as err:  # the last finite params are kept in a fallback file
         print(f"error: {err}", file=sys.stderr)
+        _rescue(err.params, dict(metadata, epochs=len(err.history["cost"]), history=err.history))
         if diagnostics:  # the epochs before it diverged
             _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
         return 1
@@ -477,10 +482,11 @@ def _run(args) -> int:
     if "stopped" in history:
         print(f"{history['stopped']}; stopped after {done} of {epochs} epochs, "
               f"kept the params of epoch {history.get('best_epoch', done)}")
-    AL = predict(params, ds.X, acts)
+    AL = predict(params, X, acts)  # the training part only (without the held-out examples)
     if ds.n_classes:
-        right = int(np.count_nonzero(predict_labels(AL) == ds.labels))
-        print(f"final training accuracy: {right / m:.4f} ({right}/{m})")
+        m_train = X.shape[1]
+        right = int(np.count_nonzero(predict_labels(AL) == predict_labels(Y)))
+        print(f"final training accuracy: {right / m_train:.4f} ({right}/{m_train})")
         if args.val_fraction is not None:
             print(f"validation accuracy: {accuracy(predict(params, validation['X_val'], acts), validation['Y_val']):.4f}")
         if ds.X_test is not None:
@@ -488,7 +494,7 @@ def _run(args) -> int:
             print(f"test accuracy: {acc:.4f}")
     else:
         first = history["cost"][0] if history["cost"] else float("nan")
-        print(f"final training cost ({loss}): {cost(AL, ds.Y, loss):.6g} (first epoch's mean: {first:.6g})")
+        print(f"final training cost ({loss}): {cost(AL, Y, loss):.6g} (first epoch's mean: {first:.6g})")
     print(f"time: {seconds:.1f} s")
     if diagnostics:
         _cli_diagnose.report(diagnostics, steps_per_epoch=-(-X.shape[1] // batch_size))
@@ -505,7 +511,8 @@ def _run(args) -> int:
             failed = True
     if args.plot:
         try:
-            _plot(args.plot, history, params, acts, ds)
+            _plot(args.plot, history, params, acts, ds,
+                  "validation cost" if args.val_fraction is not None else "test cost")
             print(f"saved plot to {args.plot}")
         except Exception as err:  # whatever matplotlib raises, the trained params are kept below
             print(f"error: could not write the plot {args.plot!r}: {type(err).__name__}: {err}", file=sys.stderr)
@@ -537,9 +544,9 @@ def _rescue(params, metadata) -> Optional[str]:
     return None
 
 
-def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
-    """Cost per epoch, and for 2-D classification data the decision regions with the points
-    (drawn by :mod:`fnnet.plot`)."""
+def _plot(path: str, history: dict, params, acts, ds: _Dataset, val_label: str) -> None:
+    """Cost per epoch (``val_label`` names the curve of ``history["val_cost"]``), and for 2-D
+    classification data the decision regions with the points (drawn by :mod:`fnnet.plot`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -550,7 +557,7 @@ def _plot(path: str, history: dict, params, acts, ds: _Dataset) -> None:
     regions = ds.X.shape[0] == 2 and ds.n_classes > 0
     fig, axes = plt.subplots(1, 2 if regions else 1, figsize=(11 if regions else 5.5, 4.5), squeeze=False)
     try:
-        ax = plot.training_curves(history, ax=axes[0, 0])
+        ax = plot.training_curves(history, ax=axes[0, 0], val_label=val_label)
         ax.set_title(f"{ds.name}: cost per epoch")
         if regions:
             plot.decision_boundary(params, ds.X, ds.labels, acts, ax=axes[0, 1], resolution=300).set_aspect("equal")

@@ -39,6 +39,8 @@ def make_rng(seed=None, rng=None) -> np.random.Generator:
         return rng
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed}")
     return np.random.default_rng(seed)
 
 
@@ -186,18 +188,29 @@ def column_factors(sample_weight, m: int, dtype: np.dtype, name: str = "sample_w
     in ``dtype`` (None stays None): the weighted mean is the plain mean of ``c_i loss_i``."""
     if sample_weight is None:
         return None
+    w = normalised_weights(sample_weight, m, name)
+    return (w * (m / float(w.sum()))).astype(dtype).reshape(1, m)
+
+
+def normalised_weights(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray:
+    """Per-example weights (m,) checked (finite, >= 0, not all 0) and divided by the largest, in
+    float64: only their ratios matter, and weights near the float limits would overflow a sum
+    (1e308) or a ratio (1e-320)."""
     w = np.asarray(sample_weight)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array of one weight per example, got dtype {w.dtype}")
     if w.shape != (m,):
         raise ValueError(f"{name} must have one weight per example, shape ({m},); got shape {format_shape(w.shape)}")
     w = w.astype(np.float64)
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError(f"{name} must hold finite weights >= 0; got values in [{w.min()!r}, {w.max()!r}]")
-    total = float(w.sum())
-    if total <= 0.0:
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must hold finite weights >= 0; {int(bad.sum())} do not, the first is "
+                         f"{name}[{first}] = {format_value(w[first])}")
+    top = float(w.max())
+    if top <= 0.0:
         raise ValueError(f"{name} must have a positive sum (some example must count), got all zeros")
-    return (w * (m / total)).astype(dtype).reshape(1, m)
+    return w / top
 
 
 def raise_not_finite(arr: np.ndarray, name: str) -> None:
@@ -210,6 +223,11 @@ def raise_not_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def scalar(value):
+    """A 0-d array as the NumPy scalar it holds (``np.array(0.8)`` means 0.8); anything else as it is."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def check_positive(value, name: str) -> float:
     """A real, finite number ``> 0`` (a step size, an epsilon), returned as a Python float.
 
@@ -217,7 +235,8 @@ def check_positive(value, name: str) -> float:
     """
     if type(value) is float and 0.0 < value < math.inf:  # the common case, before the ABC check
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a positive finite number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not (np.isfinite(value) and value > 0.0):
@@ -235,7 +254,8 @@ def check_count(value, name: str, minimum: int = 1) -> int:
 
     Raises ``TypeError`` for a non-integer (bool and 2.0 included), ``ValueError`` below ``minimum``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
@@ -246,7 +266,8 @@ def check_nonneg(value, name: str) -> float:
     """A real, finite number ``>= 0`` (a noise level, a decay), returned as a Python float."""
     if type(value) is float and 0.0 <= value < math.inf:  # the common case, before the ABC check
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    value = scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a non-negative finite number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not (np.isfinite(value) and value >= 0.0):

@@ -82,17 +82,22 @@ class Workspace:
     fused_output : bool, default True
         Whether the output delta is the fused ``(A - Y) / m`` (the loss's natural output
         activation), which is written into the workspace.
+    output_z : bool, default False
+        Whether the output layer's ``Z`` is kept beside its ``A`` (for the exact cost from the
+        logits, ``Loss.network_cost``).
     """
 
     def __init__(self, params: Mapping[str, np.ndarray], acts: Sequence[Activation],
                  keep: Optional[Sequence[float]], width: int, grads: Optional[Dict[str, np.ndarray]] = None,
-                 fused_output: bool = True) -> None:
+                 fused_output: bool = True, output_z: bool = False) -> None:
         L, dtype = len(acts), params["W1"].dtype
         self.sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
         self.grads = grads
         self.A = [None] + [np.empty(n * width, dtype) for n in self.sizes[1:]]
         # Z is kept beside A only where the backward pass needs it (custom activations, dropout)
-        self.Z = [None] + [np.empty(n * width, dtype) if act.needs_z or (keep is not None and keep[l] < 1.0) else None
+        # and for the output layer when its exact cost is computed from it
+        self.Z = [None] + [np.empty(n * width, dtype)
+                           if act.needs_z or (keep is not None and keep[l] < 1.0) or (output_z and l == L - 1) else None
                            for l, (n, act) in enumerate(zip(self.sizes[1:], acts))]
         self.dZ = np.empty(self.sizes[-1] * width, dtype) if fused_output else None
         # a delta of its own only below an activation that is not element-wise (it needs A and dA)

@@ -12,13 +12,20 @@ from typing import Dict, Mapping, NamedTuple, Optional, Sequence
 import numpy as np
 
 from ._validation import check_count, check_nonneg
-from .schedules import improved, improvement_mode
+from .schedules import check_monitored, improved, improvement_mode
 
 __all__ = ["Stop", "EarlyStopping"]
 
 
-class Stop(NamedTuple):
-    """Returned by a callback to stop training after the current epoch.
+class _StopFields(NamedTuple):
+    reason: str
+    params: Optional[Dict[str, np.ndarray]] = None
+    best_epoch: Optional[int] = None
+
+
+class Stop(_StopFields):
+    """Returned by a callback to stop training after the current epoch (the only signal: a
+    callback that returns anything else but None is a TypeError).
 
     Parameters
     ----------
@@ -30,9 +37,17 @@ class Stop(NamedTuple):
         Recorded as ``history["best_epoch"]`` (counted from 1).
     """
 
-    reason: str
-    params: Optional[Dict[str, np.ndarray]] = None
-    best_epoch: Optional[int] = None
+    __slots__ = ()
+
+    def __new__(cls, reason: str, params: Optional[Mapping[str, np.ndarray]] = None,
+                best_epoch: Optional[int] = None) -> "Stop":
+        if not isinstance(reason, str):
+            raise TypeError(f"Stop's reason must be a str, got {type(reason).__name__} {reason!r}")
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"Stop's params must be a dict of arrays or None, got {type(params).__name__}")
+        if best_epoch is not None:
+            best_epoch = check_count(best_epoch, "Stop's best_epoch")
+        return super().__new__(cls, reason, params, best_epoch)
 
 
 class EarlyStopping:
@@ -53,8 +68,9 @@ class EarlyStopping:
 
     Notes
     -----
-    Give a new instance to each :func:`fnnet.train` call: it remembers the best epoch of
-    the run it watches. On a resumed run it starts watching afresh from the resumed epoch.
+    It remembers the best epoch of the run it watches; a checkpoint of :func:`fnnet.train`
+    holds that memory (``state_dict``), so a resumed run stops where the uninterrupted one
+    would. Reused for a new run (its epochs start again), it starts afresh.
 
     Examples
     --------
@@ -72,23 +88,39 @@ class EarlyStopping:
                  restore_best: bool = True, mode: Optional[str] = None) -> None:
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a history key (str), got {type(monitor).__name__}")
-        if not isinstance(restore_best, bool):
+        if not isinstance(restore_best, (bool, np.bool_)):
             raise TypeError(f"restore_best must be True or False, got {type(restore_best).__name__}")
         self.monitor = monitor
         self.patience = check_count(patience, "patience")
         self.min_delta = check_nonneg(min_delta, "min_delta")
-        self.restore_best = restore_best
+        self.restore_best = bool(restore_best)
         self.mode = improvement_mode(monitor, mode)
+        self._reset()
+
+    def _reset(self) -> None:
         self.best: Optional[float] = None
         self.best_epoch: Optional[int] = None
         self.best_params: Optional[Dict[str, np.ndarray]] = None
+        self.last_epoch: Optional[int] = None
+
+    def state_dict(self) -> dict:
+        """What it remembers of the run (for a checkpoint): the best value, its epoch and params."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "best_params": self.best_params,
+                "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Remember what :meth:`state_dict` returned (a checkpoint's)."""
+        best = state["best"]
+        self.best = None if best is None else float(best)
+        self.best_epoch, self.last_epoch = state["best_epoch"], state["last_epoch"]
+        self.best_params = None if state["best_params"] is None else dict(state["best_params"])
 
     def __call__(self, epoch: int, params: Mapping[str, np.ndarray],
                  history: Mapping[str, Sequence[float]]) -> Optional[Stop]:
-        if self.monitor not in history:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which this run's history does not record; "
-                             f"it records {sorted(k for k in history if isinstance(history[k], list))}"
-                             + (" (val_cost and val_accuracy need X_val and Y_val)" if "val" in self.monitor else ""))
+        check_monitored(self.monitor, history, "EarlyStopping")
+        if self.last_epoch is not None and epoch <= self.last_epoch:  # a new run: forget the last one's best
+            self._reset()
+        self.last_epoch = epoch
         value = history[self.monitor][-1]
         if self.best is None or improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch = value, epoch

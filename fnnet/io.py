@@ -77,6 +77,8 @@ __all__ = ["save_params", "load_params", "load_metadata", "save_checkpoint", "lo
 FORMAT_KEY = "__fnnet__"
 METADATA_KEY = "__metadata__"
 STATE_KEY = "__state__"
+#: A metadata value that is an array is stored as its own member, under this prefix and its key.
+ARRAY_PREFIX = "__array__"
 FORMAT_VERSION = 2
 TEMP_MARK = ".fnnet-tmp-"
 
@@ -103,8 +105,10 @@ def save_params(path, params: Mapping[str, np.ndarray], /, **metadata: Any) -> s
         non-empty strings not starting with ``"__"`` (reserved).
     **metadata
         JSON-serialisable values (numpy scalars are converted to Python numbers), e.g.
-        ``activations=["relu", "sigmoid"], epoch=10``. Tuples come back as lists. Any keyword
-        is allowed, ``path`` and ``params`` included (those two arguments are positional-only).
+        ``activations=["relu", "sigmoid"], epoch=10``, or arrays (``input_mean=mean``), stored
+        as arrays and loaded back with their dtype and shape. Tuples come back as lists. Any
+        keyword is allowed, ``path`` and ``params`` included (those two arguments are
+        positional-only).
 
     Returns
     -------
@@ -130,7 +134,7 @@ def save_params(path, params: Mapping[str, np.ndarray], /, **metadata: Any) -> s
     model.npz (3, 2) {'activations': ['relu', 'sigmoid']}
     """
     target = _save_target(path)
-    body = [_metadata_entry(metadata)] + _param_entries(params)
+    body = _metadata_entries(metadata) + _param_entries(params)
     _write_atomic(target, _with_marker("params", body))
     return target
 
@@ -175,7 +179,8 @@ def load_metadata(path) -> Dict[str, Any]:
     -------
     dict of str -> object
         The ``**metadata`` keywords as JSON gave them back: numbers, strings, bools, ``None``,
-        lists (tuples come back as lists) and dicts with string keys. No array is read.
+        lists (tuples come back as lists) and dicts with string keys; and the arrays given as
+        metadata, as arrays (after the others). No params array is read.
 
     Raises
     ------
@@ -184,7 +189,7 @@ def load_metadata(path) -> Dict[str, Any]:
     """
     path = npz_path(path)
     with _Archive(path) as archive:
-        return archive.json(METADATA_KEY)
+        return archive.metadata()
 
 
 def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, /, **metadata: Any) -> str:
@@ -235,7 +240,7 @@ def save_checkpoint(path, params: Mapping[str, np.ndarray], state: Mapping, /, *
         raise TypeError(f"state must be a dict (an optimizer state), got {type(state).__name__}")
     state_arrays: Entries = []
     tree = _encode(state, state_arrays, "state")
-    body = ([_metadata_entry(metadata), (STATE_KEY, np.array(json.dumps(tree)))]
+    body = (_metadata_entries(metadata) + [(STATE_KEY, np.array(json.dumps(tree)))]
             + _param_entries(params) + state_arrays)
     _write_atomic(target, _with_marker("checkpoint", body))
     return target
@@ -273,7 +278,7 @@ def load_checkpoint(path) -> Tuple[Dict[str, np.ndarray], Dict[str, Any], Dict[s
         params = {key: archive.array(key) for key in archive.param_keys()}
         arrays = {key: archive.array(key) for key in archive.state_keys()}
         state = _decode_state(archive.json(STATE_KEY), arrays, path)
-        return params, state, archive.json(METADATA_KEY)
+        return params, state, archive.metadata()
 
 
 # --------------------------------------------------------------------------- paths
@@ -365,16 +370,23 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
-def _metadata_entry(metadata: Mapping[str, Any]) -> Tuple[str, np.ndarray]:
+def _metadata_entries(metadata: Mapping[str, Any]) -> Entries:
+    """The JSON metadata entry, then one entry per metadata value that is an array."""
+    values, arrays = {}, []
     for key, value in metadata.items():
+        if isinstance(value, np.ndarray):
+            _check_storable(value, f"metadata {key!r}")
+            arrays.append((ARRAY_PREFIX + key, value))
+            continue
         try:
             json.dumps(value, default=_json_default)
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"metadata {key!r} must be JSON-serialisable (numbers, strings, lists, dicts with "
-                f"string keys; put arrays in params): {exc}"
+                f"string keys) or an array given as a metadata value of its own (meta=array): {exc}"
             ) from None
-    return METADATA_KEY, np.array(json.dumps(dict(metadata), default=_json_default))
+        values[key] = value
+    return [(METADATA_KEY, np.array(json.dumps(values, default=_json_default)))] + arrays
 
 
 def _with_marker(kind: str, body: Entries) -> Entries:
@@ -653,6 +665,15 @@ class _Archive:
             raise ValueError(
                 f"{self.path} is a corrupt .npz file: member {info.filename!r}: {_reason(exc)}"
             ) from None
+
+    def metadata(self) -> Dict[str, Any]:
+        """The JSON metadata, then the arrays saved as metadata values."""
+        metadata = self.json(METADATA_KEY)
+        if not isinstance(metadata, dict):
+            raise ValueError(f"{self.path} is a corrupt fnnet file: its metadata is not a JSON object")
+        arrays = [key for key in self.keys if key.startswith(ARRAY_PREFIX)]
+        metadata.update({key[len(ARRAY_PREFIX):]: self.array(key) for key in arrays})
+        return metadata
 
     def json(self, key: str):
         arr = self.array(key)

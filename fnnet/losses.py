@@ -211,7 +211,11 @@ class Loss:
             if not (lo >= 0.0 and hi <= 1.0):  # false for NaN too
                 if not (math.isfinite(lo) and math.isfinite(hi)):
                     raise_not_finite(Y, name)
-                raise ValueError(f"{self.name} targets {name} must lie in [0, 1]; got values in [{format_value(lo)}, {format_value(hi)}]")
+                what = ("be one-hot or probability columns (values in [0, 1], each column summing to 1)"
+                        if self.targets == "distribution" else "lie in [0, 1]")
+                hint = f" ({self.hint.format(name=name)})" if self.hint and self.targets == "distribution" else ""
+                raise ValueError(f"{self.name} targets {name} must {what}; got values in "
+                                 f"[{format_value(lo)}, {format_value(hi)}]{hint}")
         if self.targets == "distribution":
             gaps = np.abs(Y.sum(axis=0) - 1.0)
             worst = int(gaps.argmax())

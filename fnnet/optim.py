@@ -42,7 +42,7 @@ from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._kernels import all_finite
-from ._validation import check_like, check_lr, check_nonneg, check_positive
+from ._validation import check_like, check_nonneg, check_positive
 
 __all__ = [
     "sgd_step",
@@ -168,6 +168,8 @@ def _adamw(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, *, lr: fl
 
 
 def _momentum_hyper(*, beta, nesterov) -> dict:
+    if not isinstance(nesterov, (bool, np.bool_)):  # "no" would be truthy
+        raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__} {nesterov!r}")
     return {"beta": _check_rate(beta, "beta"), "nesterov": bool(nesterov)}
 
 
@@ -215,7 +217,7 @@ _METHODS: Dict[str, _Method] = {
 def _update(optimizer: str, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: Mapping,
             lr: float, **options) -> Tuple[Params, dict]:
     """The public update of a built-in ``optimizer``: its options checked, its rule lifted."""
-    lr = check_lr(lr)
+    lr = check_nonneg(lr, "lr")  # a schedule may reach 0 (as PyTorch, lr >= 0)
     step = InPlaceUpdate(optimizer, options)  # the options checked, as train checks them once
     method, hyper = step.method, dict(step.hyper)
     if method.counts_steps:
@@ -336,6 +338,9 @@ class InPlaceUpdate:
         """``state`` is what this optimizer's init makes for ``params`` (checked once, as the
         public update checks it every call)."""
         _check_state(params, state, self.method.slots, self.optimizer)
+        for slot in self.method.slots:
+            for key in params:
+                _check_nonnegative(slot, key, state[slot][key], self.optimizer)
         if self.method.counts_steps:
             _step_count(state, self.optimizer)
 
@@ -375,12 +380,28 @@ def _numeric_error(optimizer: str, key: str, params: Mapping, grads: Mapping, st
         if not np.isfinite(a).all():
             return ValueError(f"{optimizer}: {name} contains NaN or inf ({int(np.sum(~np.isfinite(a)))} "
                               "entries); the update needs finite params, grads and state")
+    for slot in slots:
+        try:
+            _check_nonnegative(slot, key, state[slot][key], optimizer)
+        except ValueError as err:
+            return err
     dtype = params[key].dtype
     return ValueError(
         f"{optimizer}: the update of {key!r} overflows {dtype} ({what}): the gradient, the state or "
         f"lr is too large for {dtype}; lower lr, clip the gradients (fnnet.clip_by_global_norm) "
         "or use float64"
     )
+
+
+#: State slots that sum squares: never negative (a negative one is not an overflow but a wrong state).
+_SQUARES = ("v", "mean_square", "sum_square")
+
+
+def _check_nonnegative(slot: str, key: str, values: np.ndarray, optimizer: str) -> None:
+    if slot in _SQUARES and (values < 0).any():
+        raise ValueError(f"{optimizer}: state[{slot!r}][{key!r}] has {int((values < 0).sum())} negative entries "
+                         f"(min {float(values.min())!r}); it holds a running sum of squared gradients, which "
+                         f"cannot be negative: pass the state {_init_name(optimizer)}(params) made")
 
 
 def _check_float_params(params) -> None:
@@ -979,11 +1000,13 @@ def clip_grads_by_value(grads: Mapping[str, np.ndarray], limit: float) -> Params
 Update = Callable[..., Tuple[Params, dict]]
 
 
-def _clip_first(update, clip: Callable[[Params], Params], wrapper: str):
-    """``update`` (a function, or an optimizer for ``get_optimizer``) that clips its grads first."""
+def _clip_first(update, clip: Callable[[Params], Params], wrapper: str, limit: str):
+    """``update`` (a function, or an optimizer for ``get_optimizer``) that clips its grads first;
+    its ``clip`` attribute says how (``"clip_by_global_norm(max_norm=1.0)"``: a checkpoint
+    records it)."""
     if isinstance(update, (str, tuple)):
         opt = get_optimizer(update)
-        return Optimizer(opt.init, _clip_first(opt.update, clip, wrapper))
+        return Optimizer(opt.init, _clip_first(opt.update, clip, wrapper, limit))
     if not callable(update):
         raise TypeError(f"{wrapper} takes an update function, an optimizer name or an (init, update) pair, "
                         f"got {type(update).__name__} {update!r}")
@@ -992,6 +1015,7 @@ def _clip_first(update, clip: Callable[[Params], Params], wrapper: str):
     def clipped_update(params, grads, state, **options):
         return update(params, clip(grads), state, **options)
 
+    clipped_update.clip = f"{wrapper}({limit})"
     return clipped_update
 
 
@@ -1030,7 +1054,8 @@ def clip_by_global_norm(update: Union[Update, str, tuple], max_norm: float):
     {'W1': array([[-0.6, -0.8]])}
     """
     max_norm = check_positive(max_norm, "max_norm")
-    return _clip_first(update, partial(clip_grads_by_global_norm, max_norm=max_norm), "clip_by_global_norm")
+    return _clip_first(update, partial(clip_grads_by_global_norm, max_norm=max_norm), "clip_by_global_norm",
+                       f"max_norm={max_norm!r}")
 
 
 def clip_by_value(update: Union[Update, str, tuple], limit: float):
@@ -1057,7 +1082,7 @@ def clip_by_value(update: Union[Update, str, tuple], limit: float):
     ({'W1': array([[-0.5 ,  0.25]])}, {})
     """
     limit = check_positive(limit, "limit")
-    return _clip_first(update, partial(clip_grads_by_value, limit=limit), "clip_by_value")
+    return _clip_first(update, partial(clip_grads_by_value, limit=limit), "clip_by_value", f"limit={limit!r}")
 
 
 # --- the registry --------------------------------------------------------------------------

@@ -43,7 +43,8 @@ def _axes(ax):
     return plt.figure().add_subplot()
 
 
-def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Optional[bool] = None):
+def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Optional[bool] = None,
+                    val_label: str = "validation"):
     """One metric of a training history per epoch: training, and validation when recorded.
 
     Parameters
@@ -55,11 +56,13 @@ def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Opt
     ax : matplotlib Axes, optional
     log : bool, optional
         A log y-axis (default: for cost and lr, when every value is positive).
+    val_label : str, default "validation"
+        The label of the ``"val_" + metric`` curve (``"test"`` when that data is a test set).
 
     Returns
     -------
     matplotlib Axes
-        With one line per curve, labelled ``"training"`` / ``"validation"``.
+        With one line per curve, labelled ``"training"`` / ``val_label``.
     """
     if not isinstance(history, Mapping) or not isinstance(history.get(metric), list):
         recorded = sorted(k for k, v in history.items() if isinstance(v, list)) if isinstance(history, Mapping) else []
@@ -67,7 +70,7 @@ def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Opt
     ax = _axes(ax)
     curves = [("training", history[metric])]
     if isinstance(history.get(f"val_{metric}"), list):
-        curves.append(("validation", history[f"val_{metric}"]))
+        curves.append((val_label, history[f"val_{metric}"]))
     for label, values in curves:
         ax.plot(np.arange(1, len(values) + 1), values, label=label)
     values = [v for _, vs in curves for v in vs]

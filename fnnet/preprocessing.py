@@ -58,6 +58,8 @@ def train_val_split(X, Y, fraction: float = 0.2, *, seed: Optional[int] = None,
         raise ValueError(f"Y must have one column (or entry) per example of X, m = {m}; got shape {Y.shape}")
     if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    if m < 2:
+        raise ValueError(f"X has {m} example: a split needs at least 2 (one to train on, one to validate)")
     gen = make_rng(seed, rng)
     if stratify is None:
         order = gen.permutation(m)
@@ -67,6 +69,10 @@ def train_val_split(X, Y, fraction: float = 0.2, *, seed: Optional[int] = None,
         labels = np.asarray(stratify)
         if labels.shape != (m,):
             raise ValueError(f"stratify must hold one label per example, shape ({m},); got shape {labels.shape}")
+        missing = labels != labels  # NaN (or NaT): never equal to itself, so no class would take it
+        if missing.any():
+            raise ValueError(f"stratify holds NaN at {int(missing.sum())} example(s) (first at index "
+                             f"{int(np.flatnonzero(missing)[0])}); every example needs a class label")
         val_parts, train_parts = [], []
         for label in np.unique(labels):
             members = gen.permutation(np.flatnonzero(labels == label))
@@ -86,7 +92,8 @@ class Standardizer(NamedTuple):
     ----------
     mean : ndarray, shape (n0, 1)
     std : ndarray, shape (n0, 1)
-        Per feature; a constant feature gets ``std = 1`` (it is only centred).
+        Per feature; a constant feature gets ``std = 1`` (it is only centred). A feature is
+        constant when its spread is within the round-off of its mean, ``std <= m eps |mean|``.
     """
 
     mean: np.ndarray
@@ -125,8 +132,13 @@ def standardize(X) -> Tuple[np.ndarray, Standardizer]:
     """
     X = np.asarray(X)
     X = as_matrix(X, "X", X.dtype if X.dtype.kind == "f" else np.dtype(np.float64))
-    mean = X.mean(axis=1, keepdims=True)
-    std = X.std(axis=1, keepdims=True)
-    std[std == 0.0] = 1.0
+    # scaled per feature by a power of two (exact) so that no square overflows or underflows
+    _, exponent = np.frexp(np.abs(X).max(axis=1, keepdims=True))
+    scaled = np.ldexp(X, -exponent)
+    mean_s = scaled.mean(axis=1, keepdims=True)
+    std_s = scaled.std(axis=1, keepdims=True)
+    # constant: a spread within the round-off of the mean (the std of equal values is ~eps |mean|, not 0)
+    constant = std_s <= X.shape[1] * float(np.finfo(X.dtype).eps) * np.abs(mean_s)
+    mean, std = np.ldexp(mean_s, exponent), np.where(constant, 1.0, np.ldexp(std_s, exponent)).astype(X.dtype)
     stats = Standardizer(mean, std)
     return stats(X), stats

@@ -20,7 +20,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import check_nonneg
+from ._validation import check_nonneg, scalar
 
 __all__ = ["penalty"]
 
@@ -52,9 +52,10 @@ def penalty(params: Mapping[str, np.ndarray], *, l2: float = 0.0, l1: float = 0.
     """
     l2, l1 = check_penalty(l2, l1)
     total = 0.0
-    for key, W in params.items():
-        if key.startswith("W"):
-            total += 0.5 * l2 * float(np.vdot(W, W)) + l1 * float(np.abs(W).sum())
+    with np.errstate(over="ignore"):  # a sum beyond the float range is inf, said by the value, not a warning
+        for key, W in params.items():
+            if key.startswith("W"):  # a zero coefficient adds nothing (not 0 * inf = nan)
+                total += (0.5 * l2 * float(np.vdot(W, W)) if l2 else 0.0) + (l1 * float(np.abs(W).sum()) if l1 else 0.0)
     return total
 
 
@@ -66,8 +67,12 @@ def penalty_gradient(W: np.ndarray, l2: float, l1: float) -> np.ndarray:
 def keep_probs(keep_prob, n_layers: int) -> Tuple[float, ...]:
     """``keep_prob`` for each of the ``n_layers`` layers: one value for every hidden layer, or one
     per hidden layer (``n_layers - 1`` of them); the output layer always keeps every unit."""
+    keep_prob = scalar(keep_prob)  # a 0-d array is its number
     if isinstance(keep_prob, (int, float)) and not isinstance(keep_prob, bool) and keep_prob == 1.0:
         return (1.0,) * n_layers  # no dropout, the common case
+    if n_layers == 1 and isinstance(keep_prob, numbers.Real) and not isinstance(keep_prob, bool):
+        raise ValueError(f"keep_prob {keep_prob!r} < 1 needs hidden layers; this network has none (one layer), "
+                         "so there are no units to drop: use keep_prob=1.0")
     values = [keep_prob] * (n_layers - 1) if isinstance(keep_prob, numbers.Real) else keep_prob
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"keep_prob must be a number in (0, 1] or one per hidden layer, got {type(keep_prob).__name__}")

@@ -51,6 +51,10 @@ class _Schedule:
     def rate(self, t: int) -> float:
         raise NotImplementedError
 
+    def length(self) -> Optional[int]:
+        """The number of epochs the schedule is made for (warm-up included), or None for any."""
+        return None
+
 
 @dataclass(frozen=True)
 class _Constant(_Schedule):
@@ -61,10 +65,10 @@ class _Constant(_Schedule):
 @dataclass(frozen=True)
 class _StepDecay(_Schedule):
     drop: float
-    every: int
+    every: float
 
     def rate(self, t: int) -> float:
-        return self.lr0 * self.drop ** (t // self.every)
+        return self.lr0 * self.drop ** int(t // self.every)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class _Cosine(_Schedule):
     def rate(self, t: int) -> float:
         return self.lr_min + (self.lr0 - self.lr_min) * 0.5 * (1.0 + math.cos(math.pi * min(t, self.epochs) / self.epochs))
 
+    def length(self) -> Optional[int]:
+        return self.warmup + self.epochs
+
 
 def _fraction(value, name: str) -> float:
     """A number in ``(0, 1]``, as a Python float."""
@@ -112,8 +119,11 @@ def constant(lr0: float, *, warmup: int = 0) -> _Schedule:
     return _Constant(lr0, warmup)
 
 
-def step_decay(lr0: float, drop: float = 0.5, every: int = 10, *, warmup: int = 0) -> _Schedule:
+def step_decay(lr0: float, drop: float = 0.5, every: float = 10, *, warmup: int = 0) -> _Schedule:
     """``lr0 * drop ** floor(epoch / every)``: the rate falls by ``drop`` every ``every`` epochs.
+
+    ``every`` may be a fraction (> 0): ``every = T / 4`` drops the rate exactly three times in
+    ``T >= 4`` epochs, at ``ceil(T / 4)``, ``ceil(T / 2)`` and ``ceil(3 T / 4)``.
 
     Examples
     --------
@@ -121,7 +131,8 @@ def step_decay(lr0: float, drop: float = 0.5, every: int = 10, *, warmup: int = 
     >>> [fnnet.step_decay(0.4, 0.5, 2)(t) for t in range(5)]
     [0.4, 0.4, 0.2, 0.2, 0.1]
     """
-    return _StepDecay(lr0, warmup, _fraction(drop, "drop"), check_count(every, "every"))
+    every = check_count(every, "every") if isinstance(every, numbers.Integral) else check_positive(every, "every")
+    return _StepDecay(lr0, warmup, _fraction(drop, "drop"), every)
 
 
 def exponential_decay(lr0: float, rate: float = 0.95, *, warmup: int = 0) -> _Schedule:
@@ -215,9 +226,14 @@ class ReduceOnPlateau:
         object.__setattr__(self, "patience", check_count(self.patience, "patience"))
         object.__setattr__(self, "min_delta", check_nonneg(self.min_delta, "min_delta"))
         object.__setattr__(self, "min_lr", check_nonneg(self.min_lr, "min_lr"))
+        if self.min_lr > self.lr0:
+            raise ValueError(f"min_lr ({self.min_lr!r}) must not exceed lr0 ({self.lr0!r}): a reduction would "
+                             "raise the rate")
         object.__setattr__(self, "mode", improvement_mode(self.monitor, self.mode))
 
     def __call__(self, epoch: int, history: Optional[Mapping[str, Sequence[float]]] = None) -> float:
+        if history is not None:
+            check_monitored(self.monitor, history, "ReduceOnPlateau")
         values = list((history or {}).get(self.monitor, []))[:epoch]
         lr, best, waited = self.lr0, None, 0
         for value in values:
@@ -228,6 +244,20 @@ class ReduceOnPlateau:
                 if waited >= self.patience:
                     lr, waited = max(lr * self.factor, self.min_lr), 0
         return lr
+
+
+def check_monitored(monitor: str, history: Mapping, who: str) -> None:
+    """A ValueError unless ``history`` records ``monitor`` (the key a callback or schedule watches)."""
+    if monitor in history:
+        return
+    recorded = sorted(k for k in history if isinstance(history[k], list))
+    hint = ""
+    if monitor.replace("loss", "cost") in recorded:
+        hint = f" (fnnet calls it {monitor.replace('loss', 'cost')!r})"
+    elif "val" in monitor:
+        hint = " (val_cost and val_accuracy need X_val and Y_val)"
+    raise ValueError(f"{who} monitors {monitor!r}, which this run's history does not record; it records "
+                     f"{recorded}{hint}")
 
 
 def improvement_mode(monitor: str, mode: Optional[str]) -> str:

@@ -22,11 +22,11 @@ the loop it keeps the history, checkpoints, progress, Ctrl-C and divergence.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import math
 import os
 import sys
+import warnings
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -34,15 +34,17 @@ import numpy as np
 from . import io as _io
 from ._kernels import all_finite
 from ._progress import Progress
-from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params, check_positive,
-                          column_factors, make_rng)
+from ._validation import (as_matrix, check_count, check_like, check_lr, check_nonneg, check_params,
+                          make_rng, normalised_weights)
 from .callbacks import Stop
 from .activations import Activation, resolve_activations
 from .losses import Loss, get_loss
 from .metrics import labels_of
 from .network import backward_pass, forward_pass
+from ._resume import Checkpoints, data_hash, describe, option_value, schedule_value
 from ._workspace import Grouped, Workspace
 from .optim import OPTIMIZERS, InPlaceUpdate, Optimizer, get_optimizer
+from .schedules import _Schedule
 from .regularization import check_penalty, keep_probs, penalty
 
 __all__ = ["train", "batches", "TrainingDiverged"]
@@ -165,7 +167,9 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     lr : float or schedule
         The learning rate, or a schedule giving it per epoch: ``lr(epoch)`` (epoch 0 first),
         e.g. ``fnnet.inverse_time_decay(0.1, 0.5)``, or ``lr(epoch, history)`` such as
-        ``fnnet.ReduceOnPlateau(0.1)``. ``history["lr"]`` records the rate of every epoch.
+        ``fnnet.ReduceOnPlateau(0.1)`` (a second parameter with a default is the schedule's
+        own: it gets the epoch alone). A schedule may reach 0; one made for another number of
+        epochs (``cosine_decay``) is warned about. ``history["lr"]`` records the rate of every epoch.
     optimizer : str or (init, update) pair, default "sgd"
         A name in ``fnnet.OPTIMIZERS``, or a pair of your own: ``state = init(params)`` and
         ``params, state = update(params, grads, state, lr=lr, **optimizer_options)``.
@@ -184,14 +188,17 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         More keyword arguments for the update, e.g. ``{"beta": 0.95}``; checked against the
         update's signature before training (not ``lr``, train's own argument).
     checkpoint : path, optional
-        Written after every epoch (atomically): params, optimizer state, epoch, history, the
-        random generator's state and the run's configuration.
+        Written atomically (see ``fnnet._resume``): params, optimizer state, epoch, history, the
+        random generator's state, the state of callbacks that have one (``state_dict``) and the
+        run's configuration; after the first and last epochs and a callback's stop, and in
+        between once the training since the last write took 10 times as long as that write.
     resume : bool, default False
         Continue from ``checkpoint`` if that file exists (its params replace ``params``), so
         the run ends bit-identical to one never interrupted; start afresh if it does not. A
-        checkpoint of another configuration (layer sizes, activations, loss, optimizer and its
-        options, lr or schedule, batch size, penalties, dropout, seed, training data) is
-        refused, each difference listed.
+        run a callback ended is not trained on: its params and history are returned. A
+        checkpoint of another configuration (layer sizes, activations, loss, optimizer, its
+        clipping and options, lr or schedule, batch size, penalties, dropout, seed, training and
+        validation data) is refused, each difference listed.
     verbose : int, default 1
         0: silent. 1: progress lines on stderr once the run has taken more than
         ``QUIET_SECONDS`` (short runs print nothing), then at most one per ``LINE_SECONDS``,
@@ -200,10 +207,13 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     log_every : int, optional
         With ``verbose > 0``: a line every ``log_every`` epochs (and the first and last) instead.
     callback : callable, optional
-        ``callback(epoch, params, history)`` after every epoch; it may return a
-        :class:`fnnet.Stop` to end training there.
+        ``callback(epoch, params, history)`` after every epoch; it returns None, or a
+        :class:`fnnet.Stop` to end training there (anything else is a TypeError: ``True`` is
+        not a signal). A Stop whose params do not mirror the run's is warned about, and the
+        run's own params are returned.
     callbacks : sequence of callables, optional
-        More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``.
+        More of them, called in order after ``callback``: e.g. ``[fnnet.EarlyStopping()]``
+        (None: none).
     sample_weight : array_like, shape (m,), optional
         Non-negative weights per training example: each batch's cost and gradient are the
         weighted mean over its examples (see :func:`fnnet.cost`), and ``history["cost"]``
@@ -220,9 +230,11 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
         optimizer, views of the one block of memory it trained in), never those passed in.
     history : dict of lists
         One float per epoch: ``"cost"``, the mean over the epoch's batches of each batch's
-        cost (computed before that batch's update, with the penalty, if any; then
-        ``"data_cost"`` holds the cost without it), weighted by batch size; ``"lr"``; for classifying
-        losses (``bce``, ``cce``) also ``"accuracy"``, measured the same way on the batches;
+        cost (computed before that batch's update, from the logits for a loss's natural output
+        as ``gradcheck`` does, with the penalty, if any; then ``"data_cost"`` holds the cost
+        without it), weighted by batch size; ``"lr"``; for classifying losses (``bce``,
+        ``cce``), and any loss on one-hot (or 0/1) targets, also ``"accuracy"``, measured the
+        same way on the batches;
         with validation data ``"val_cost"`` (and ``"val_accuracy"``) of the params at the end
         of the epoch (without the penalty). After Ctrl-C, ``history["interrupted"] = True``;
         after a callback's :class:`fnnet.Stop`, ``history["stopped"]`` is its reason (and
@@ -260,26 +272,26 @@ def train(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Union[st
     run = _Run(params, X, Y, activations, loss, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                seed=seed, X_val=X_val, Y_val=Y_val, l2=l2, l1=l1, keep_prob=keep_prob,
                optimizer_options=optimizer_options, checkpoint=checkpoint, resume=resume, verbose=verbose,
-               log_every=log_every, callbacks=([callback] if callback is not None else []) + list(callbacks),
+               log_every=log_every, callbacks=([callback] if callback is not None else []) + _callbacks(callbacks),
                sample_weight=sample_weight, class_weight=class_weight)
     state = run.start(params)
     progress = run.progress(state.epoch)
     try:
-        for epoch in range(state.epoch + 1, run.epochs + 1):
+        for epoch in run.epochs_left(state):
             lr = run.rate(epoch, state.history)
             cost = data_cost = correct = 0.0  # sums over the epoch's (weighted) examples
             for batch, (Xb, Yb, wb, labels) in enumerate(run.batches(state.rng), start=1):
                 c, weight = run.column_factors(wb, Xb.shape[1])
                 buffers = state.work.at(Xb.shape[1])
                 AL, cache = run.forward(state, Xb, buffers, epoch, batch)
-                J, J_data = run.cost(AL, Yb, state.params, c)
+                J, J_data = run.cost(AL, Yb, state.params, c, buffers.Z[-1])
                 correct += run.correct(AL, labels)
                 grads, _ = backward_pass(state.params, cache, Yb, run.loss, l2=run.l2, l1=run.l1, c=c, work=buffers)
                 state.step(run, grads, lr, epoch, batch, J)
                 cost, data_cost = cost + J * weight, data_cost + J_data * weight
             run.record_epoch(state, epoch, lr, cost, data_cost, correct)
             progress.update(1, lambda: _metrics_text(state.history))
-            if run.stopped(state, epoch):
+            if run.end_epoch(state, epoch):  # the callbacks, then the checkpoint
                 break
     except KeyboardInterrupt:
         run.interrupted(state)
@@ -298,6 +310,7 @@ class _State:
 
     grads: Optional[Params] = None
     work: Workspace
+    finished = False  # resumed from the checkpoint of a run a callback ended
 
     def __init__(self, params: Params, opt_state, history: Dict[str, List[float]], epoch: int,
                  rng: np.random.Generator) -> None:
@@ -383,10 +396,16 @@ class _Run:
         L, dtype = check_params(params)
         self.acts = resolve_activations(activations, L)
         self.loss = get_loss(loss)
+        self.logits = self.loss.uses_logits(self.acts[-1])  # the cost from the output's Z: exact at any logit
         self.opt = get_optimizer(optimizer)
         self.epochs = check_count(epochs, "epochs")
         self.batch_size = check_count(batch_size, "batch_size")
         self.lr, self.takes_history = _schedule(lr)
+        length = self.lr.length() if isinstance(self.lr, _Schedule) else None
+        if length is not None and length != self.epochs:
+            warnings.warn(f"the schedule {self.lr!r} is made for {length} epochs, but train runs {self.epochs}: "
+                          + (f"it stays at its last rate after epoch {length}" if length < self.epochs
+                             else "the run ends before the schedule does"), UserWarning, stacklevel=3)
         self.l2, self.l1 = check_penalty(l2, l1)
         self.keep = keep_probs(keep_prob, L)
         self.options = _optimizer_options(optimizer_options)
@@ -406,7 +425,9 @@ class _Run:
         self.X = as_matrix(X, "X", dtype, rows=n_in, what="params['W1'] (layer 1)")
         self.Y = self.loss.check_targets(Y, (n_out, self.X.shape[1]), dtype, "Y")
         self.weights, self.class_weight = _example_weights(sample_weight, class_weight, self.loss, self.Y)
-        labels = labels_of(self.Y).reshape(1, -1) if self.loss.classifies else None  # made once
+        #: accuracy is recorded for a classifying loss, and for any loss trained on one-hot (or 0/1) targets
+        self.classifies = self.loss.classifies or _class_targets(self.Y)
+        labels = labels_of(self.Y).reshape(1, -1) if self.classifies else None  # made once
         weights = None if self.weights is None else self.weights.reshape(1, -1)
         #: An epoch of one batch without dropout is the data in its order (see :meth:`batches`);
         #: else the examples are rows, shuffled into the same arrays every epoch (a fresh copy
@@ -421,40 +442,42 @@ class _Run:
         if self.validate:
             self.X_val = as_matrix(X_val, "X_val", dtype, rows=n_in, what="params['W1'] (layer 1)")
             self.Y_val = self.loss.check_targets(Y_val, (n_out, self.X_val.shape[1]), dtype, "Y_val")
+        if not isinstance(resume, (bool, np.bool_)):  # "yes" (or "no") would be truthy
+            raise TypeError(f"resume must be True or False, got {type(resume).__name__} {resume!r}")
+        resume = bool(resume)
         if resume and checkpoint is None:
             raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
         self.checkpoint, self.resume = checkpoint, resume
         self.opt_name = optimizer if isinstance(optimizer, str) else None
-        self.config = self._config(params, optimizer_options)
+        self.config = self._config(params)
+        self.checkpoints = Checkpoints(checkpoint, self.config, self.opt_name, self.callbacks)
 
-    def _config(self, params: Mapping, optimizer_options) -> dict:
-        """What a checkpoint records of the run, and a resumed run must share (JSON values)."""
+    def _config(self, params: Mapping) -> dict:
+        """What a checkpoint records of the run, by value, and a resumed run must share (JSON values)."""
         L = len(self.acts)
-        data = hashlib.blake2b(digest_size=16)
-        for arr in (self.X, self.Y) + (() if self.weights is None else (self.weights,)):
-            data.update(np.ascontiguousarray(arr).tobytes())
         return {
             "layer_sizes": [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)],
             "activations": [act.name for act in self.acts],
             "loss": self.loss.name,
-            "optimizer": self.opt_name if self.opt_name is not None else _describe(self.opt.update),
-            "optimizer_options": {k: v for k, v in dict(optimizer_options or {}).items()
-                                  if isinstance(v, (bool, int, float, str, type(None)))},
-            "lr": self.lr if isinstance(self.lr, float) else repr(self.lr), "batch_size": self.batch_size,
+            "optimizer": self.opt_name if self.opt_name is not None else describe(self.opt.update),
+            "optimizer_options": {k: option_value(v) for k, v in self.options.items()},
+            "lr": schedule_value(self.lr), "batch_size": self.batch_size,
             "l2": self.l2, "l1": self.l1, "keep_prob": list(self.keep[:-1]), "seed": self.seed,
             "class_weight": self.class_weight,
             "data": {"X_shape": list(self.X.shape), "Y_shape": list(self.Y.shape), "dtype": str(self.X.dtype),
-                     "hash": data.hexdigest()},
+                     "hash": data_hash(self.X, self.Y, self.weights)},
+            "validation": data_hash(self.X_val, self.Y_val) if self.validate else None,
         }
 
     def start(self, params: Mapping) -> _State:
         """A fresh state, or the checkpoint's when resuming from an existing file."""
         keys = ["cost"] + (["data_cost"] if self.l2 or self.l1 else []) + ["lr"]
-        keys += ["accuracy"] if self.loss.classifies else []
+        keys += ["accuracy"] if self.classifies else []
         if self.validate:
-            keys += ["val_cost"] + (["val_accuracy"] if self.loss.classifies else [])
+            keys += ["val_cost"] + (["val_accuracy"] if self.classifies else [])
+        finished = False
         if self.resume and os.path.exists(_io.npz_path(self.checkpoint)):
-            params, opt_state, history, epoch, rng = _load(self.checkpoint, params, self.config, keys)
+            params, opt_state, history, epoch, rng, finished = self.checkpoints.load(params, keys)
             if self.verbose > 0:
                 print(f"resumed from epoch {epoch} of {os.fspath(self.checkpoint)}", file=sys.stderr, flush=True)
         else:
@@ -464,9 +487,22 @@ class _Run:
             state = _State(params, opt_state, history, epoch, rng)
         else:
             state = _OwnedState(params, opt_state, history, epoch, rng, self.in_place)
+        state.finished = finished
         state.work = Workspace(state.params, self.acts, self.keep, min(self.batch_size, self.X.shape[1]), state.grads,
-                               fused_output=self.acts[-1] is self.loss.natural_output)
+                               fused_output=self.acts[-1] is self.loss.natural_output, output_z=self.logits)
+        if self.validate:
+            self.val_work = Workspace(state.params, self.acts, None, self.X_val.shape[1], output_z=self.logits)
         return state
+
+    def epochs_left(self, state: _State) -> range:
+        """The epochs still to run (none for a finished run resumed)."""
+        return range(state.epoch + 1, (state.epoch if state.finished else self.epochs) + 1)
+
+    def end_epoch(self, state: _State, epoch: int) -> bool:
+        """Run the callbacks, then write the checkpoint when due; True when a callback stopped the run."""
+        stopped = self.stopped(state, epoch)
+        self.checkpoints.after_epoch(state, last=stopped or epoch == self.epochs)
+        return stopped
 
     def progress(self, first: int) -> Progress:
         if self.verbose <= 0:
@@ -505,7 +541,7 @@ class _Run:
         if isinstance(self.lr, float):
             return self.lr
         lr = self.lr(epoch - 1, history) if self.takes_history else self.lr(epoch - 1)
-        return check_positive(lr, f"the learning rate the schedule gave for epoch {epoch}")
+        return check_nonneg(lr, f"the learning rate the schedule gave for epoch {epoch}")  # 0 may be reached
 
     def column_factors(self, wb: Optional[np.ndarray], b: int) -> Tuple[Optional[np.ndarray], float]:
         """A batch's column factors ``c = b w / sum(w)`` (1, b) (None unweighted) and its total
@@ -515,70 +551,86 @@ class _Run:
         total = float(wb.sum())
         return (wb * (b / total) if total > 0 else wb), total
 
-    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping, c: Optional[np.ndarray] = None
-             ) -> Tuple[float, float]:
-        """``(J, J_data)``: the cost with the penalty, and without."""
-        J_data = self.loss.weighted_cost(AL, Y, c)
+    def cost(self, AL: np.ndarray, Y: np.ndarray, params: Mapping, c: Optional[np.ndarray] = None,
+             ZL: Optional[np.ndarray] = None) -> Tuple[float, float]:
+        """``(J, J_data)``: the cost with the penalty, and without; from the output layer's
+        pre-activation ``ZL`` where the loss has an exact form from it (as ``gradcheck`` does)."""
+        J_data = self.loss.network_cost(self.acts[-1], AL, Y, ZL if self.logits else None, c)
         return (J_data + penalty(params, l2=self.l2, l1=self.l1) if self.l2 or self.l1 else J_data), J_data
 
     def record_epoch(self, state: _State, epoch: int, lr: float, cost: float, data_cost: float,
                      correct: float) -> None:
+        """Append the epoch's figures to the history (computed first: Ctrl-C leaves no ragged lists)."""
         m = self.X.shape[1] if self.weights is None else float(self.weights.sum())  # the total weight
-        state.history["cost"].append(cost / m)
+        row = {"cost": cost / m}
         if self.l2 or self.l1:
-            state.history["data_cost"].append(data_cost / m)
-        state.history["lr"].append(lr)
-        if self.loss.classifies:
-            state.history["accuracy"].append(correct / self.X.shape[1])
+            row["data_cost"] = data_cost / m
+        row["lr"] = lr
+        if self.classifies:
+            row["accuracy"] = correct / self.X.shape[1]
         if self.validate:
+            buffers = self.val_work.at(self.X_val.shape[1])
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                AL, _ = forward_pass(state.params, self.X_val, self.acts)
-                state.history["val_cost"].append(self.loss.cost(AL, self.Y_val))
-            if self.loss.classifies:
+                AL, _ = forward_pass(state.params, self.X_val, self.acts, work=buffers)
+                row["val_cost"] = self.loss.network_cost(self.acts[-1], AL, self.Y_val,
+                                                         buffers.Z[-1] if self.logits else None)
+            if self.classifies:
                 right = np.count_nonzero(labels_of(AL) == labels_of(self.Y_val))
-                state.history["val_accuracy"].append(int(right) / self.X_val.shape[1])
+                row["val_accuracy"] = int(right) / self.X_val.shape[1]
+        for key, value in row.items():
+            state.history[key].append(value)
         state.epoch = epoch
-        if self.checkpoint is not None:
-            _io.save_checkpoint(self.checkpoint, state.params, {"optimizer": state.opt_state, "epoch": epoch},
-                                epoch=epoch, optimizer=self.opt_name, history=state.history,
-                                rng_state=state.rng.bit_generator.state, config=self.config)
 
     def stopped(self, state: _State, epoch: int) -> bool:
         """Run the callbacks; True when one of them returns a :class:`Stop`."""
         for callback in self.callbacks:
             stop = callback(epoch, state.snapshot(), state.history)
+            if stop is not None and not isinstance(stop, Stop):
+                raise TypeError(f"callback {getattr(callback, '__name__', type(callback).__name__)} returned "
+                                f"{type(stop).__name__} {stop!r}; a callback returns None to go on, or "
+                                "fnnet.Stop(reason) to stop training (True is not a signal)")
             if isinstance(stop, Stop):
                 state.history["stopped"] = stop.reason
                 if stop.best_epoch is not None:
                     state.history["best_epoch"] = stop.best_epoch
                 if stop.params is not None:
-                    check_like(state.params, stop.params, "the params of the callback's Stop")
-                    state.replace(stop.params)
+                    try:
+                        check_like(state.params, stop.params, "the params of the callback's Stop")
+                    except (TypeError, ValueError) as err:  # the run's own params are kept, not lost
+                        warnings.warn(f"{err}; train returns the params of its last epoch ({epoch}) instead",
+                                      UserWarning, stacklevel=4)
+                    else:
+                        state.replace(stop.params)
                 return True
         return False
 
     def diverged(self, what: str, state: _State, epoch: int, batch: int) -> TrainingDiverged:
+        lr = self.rate(epoch, state.history)  # the epoch's rate (a schedule is a function of the history)
+        lower = "e.g. lr=" + (f"{lr / 10:g}" if isinstance(self.lr, float) else "a schedule starting lower")
         return TrainingDiverged(
             f"training diverged in epoch {epoch}, batch {batch}: {what}. Try a lower learning rate "
-            f"(lr={self.lr:g} now, e.g. lr={self.lr / 10:g}); the exception's .params hold the last finite "
+            f"(lr={lr:g} now, {lower}); the exception's .params hold the last finite "
             "parameters and .history the completed epochs",
             state.snapshot(), state.history, epoch, batch)
 
     def interrupted(self, state: _State) -> None:
+        for values in state.history.values():  # Ctrl-C amid an epoch's record: that epoch is not complete
+            if isinstance(values, list):
+                del values[state.epoch:]
         state.history["interrupted"] = True
         if self.verbose > 0:
             print(f"interrupted: returning the params and history after {len(state.history['cost'])} epoch(s)"
-                  + (f"; resume from {os.fspath(self.checkpoint)!r} with resume=True"
-                     if self.checkpoint is not None else ""), file=sys.stderr, flush=True)
+                  + (f"; resume from {os.fspath(self.checkpoint)!r} (written after epoch "
+                     f"{self.checkpoints.written}) with resume=True"
+                     if self.checkpoints.written else ""), file=sys.stderr, flush=True)
 
 
 def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
     """The per-example weights (m,) in the training dtype, or None; and ``class_weight`` as JSON."""
     m, dtype = Y.shape[1], Y.dtype
     weights = None
-    if sample_weight is not None:
-        column_factors(sample_weight, m, dtype)  # validates: (m,), finite, >= 0, a positive sum
-        weights = np.asarray(sample_weight, dtype=dtype)
+    if sample_weight is not None:  # (m,), finite, >= 0, a positive sum; scaled so that the largest is 1
+        weights = normalised_weights(sample_weight, m).astype(dtype)
     if class_weight is None:
         return weights, None
     if not loss.classifies:
@@ -601,9 +653,16 @@ def _example_weights(sample_weight, class_weight, loss: Loss, Y: np.ndarray):
         raise TypeError(f"class_weight must be a dict of label -> weight or 'balanced', got {type(class_weight).__name__}")
     by_example = np.array([per_class.get(int(label), 1.0) for label in range(k)])[labels].astype(dtype)
     weights = by_example if weights is None else weights * by_example
-    column_factors(weights, m, dtype, "the weights of class_weight (times sample_weight)")  # a positive sum
+    weights = normalised_weights(weights, m, "the weights of class_weight (times sample_weight)").astype(dtype)
     return weights, ({str(label): w for label, w in sorted(per_class.items())} if isinstance(class_weight, Mapping)
                      else class_weight)
+
+
+def _class_targets(Y: np.ndarray) -> bool:
+    """Whether targets ``Y`` (n_L, m) are class labels in disguise: one-hot columns, or 0/1 for one unit."""
+    if not np.isin(Y, (0.0, 1.0)).all():
+        return False
+    return Y.shape[0] == 1 or bool((Y.sum(axis=0) == 1.0).all())
 
 
 def _metrics_text(history: dict) -> str:
@@ -611,26 +670,30 @@ def _metrics_text(history: dict) -> str:
     return "  ".join(f"{label} {history[key][-1]:.4f}" for key, label in labels if key in history)
 
 
-def _describe(function) -> str:
-    """A name for a user's update function that is the same in every process (no address)."""
-    inner = getattr(function, "func", function)  # a functools.partial: its function and keywords
-    name = f"{getattr(inner, '__module__', '')}.{getattr(inner, '__qualname__', type(inner).__name__)}"
-    keywords = getattr(function, "keywords", None)
-    return name + (f"{sorted(keywords.items())}" if keywords else "")
+def _callbacks(callbacks) -> List[Callable]:
+    """``callbacks`` as a list (None: none)."""
+    if callbacks is None:
+        return []
+    if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"callbacks must be a list of callables (or None), got {type(callbacks).__name__}; "
+                        "for one, pass callback=... or callbacks=[...]")
+    return list(callbacks)
 
 
 def _schedule(lr) -> Tuple[Union[float, Callable], bool]:
-    """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``."""
+    """``lr`` as a float, or a schedule with whether it takes ``(epoch, history)``: a second
+    parameter without a default, or named ``history`` (a defaulted one is the schedule's own)."""
     if not callable(lr):
         return check_lr(lr), False
     try:
-        signature = inspect.signature(lr)
-        signature.bind(0, {})
-        return lr, True
-    except TypeError:
+        parameters = list(inspect.signature(lr).parameters.values())
+    except (TypeError, ValueError):  # no readable signature: called with the epoch alone
         return lr, False
-    except ValueError:  # no readable signature: called with the epoch alone
-        return lr, False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2:
+        second = positional[1]
+        return lr, second.default is second.empty or second.name == "history"
+    return lr, any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
 def _optimizer_options(options) -> dict:
@@ -674,32 +737,3 @@ def _in_place_update(opt: Optimizer, options: Mapping) -> Optional[InPlaceUpdate
     bound = inspect.signature(opt.update).bind(None, None, None, lr=1.0, **options)
     bound.apply_defaults()
     return InPlaceUpdate(name, {k: v for k, v in list(bound.arguments.items())[3:] if k != "lr"})
-
-
-def _load(path, params: Mapping, config: dict, history_keys: List[str]):
-    """``(params, optimizer state, history, epoch, rng)`` of a checkpoint, refused unless it
-    was written by a run of ``config``."""
-    where = f"checkpoint {os.fspath(path)!r}"
-    saved, state, meta = _io.load_checkpoint(path)
-    for key in ("rng_state", "history", "config"):
-        if key not in meta:
-            raise ValueError(f"{where} has no {key!r} in its metadata: it was not written by fnnet.train "
-                             "(or by a version that did not record it), which cannot resume from it")
-    differences = [f"{key}: checkpoint {meta['config'].get(key)!r}, this run {value!r}"
-                   for key, value in config.items() if meta["config"].get(key) != value]
-    if differences:
-        raise ValueError(f"{where} was written by a run of another configuration; resume with the same one, or "
-                         "start afresh with another checkpoint path. Differences:\n  " + "\n  ".join(differences))
-    check_params(saved, "checkpoint params")
-    check_like(params, saved, f"the params in {where}")
-    saved_keys = {key for key, values in meta["history"].items() if isinstance(values, list)}
-    keys = set(history_keys)
-    if saved_keys != keys:
-        raise ValueError(
-            f"{where} recorded history {sorted(saved_keys)}, but this run records {sorted(keys)} (missing "
-            f"{sorted(keys - saved_keys)}, unexpected {sorted(saved_keys - keys)}): resume with the same loss and "
-            "with validation data (X_val, Y_val) exactly when the checkpointed run had them")
-    rng = np.random.default_rng()
-    rng.bit_generator.state = meta["rng_state"]
-    history = {key: list(meta["history"][key]) for key in history_keys}  # not a finished run's "stopped"
-    return dict(saved), state["optimizer"], history, int(state["epoch"]), rng

@@ -436,6 +436,16 @@ def test_bench_gradcheck_naive_loop_and_report(capsys):
     assert "verdict PASS" in out
 
 
+def test_bench_checkpoint_reports_writes_and_runs(capsys):
+    import bench_checkpoint
+
+    bench_checkpoint.main(["--epochs", "3", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "history of  4000 epochs:" in out
+    row = out.strip().splitlines()[-1].split()
+    assert row[0] == "3" and row[-1] == "2"   # 3 epochs: the first and the last written
+
+
 # --- issue 13: careful in-place NumPy, the hand loop, train's memory, jax.jit ------------------------
 #: Small networks with every output layer and loss the in-place step knows.
 OUTPUTS = [

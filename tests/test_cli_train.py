@@ -102,10 +102,12 @@ def test_checkpoint_resume(capsys, tmp_path):
     assert line == [s for s in resumed.splitlines() if s.startswith("final")]
 
 
-def test_divergence_exit_code_1(capsys):
+def test_divergence_exit_code_1(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, _, err = _train(capsys, "--data", "seed001", "--optimizer", "sgd", "--lr", "1e6", "-q")
     assert code == 1
     assert "error: training diverged in epoch 1, batch" in err and "lower learning rate" in err
+    assert os.path.dirname(_fallback(err)) == str(tmp_path)  # the last finite params are kept
 
 
 def test_plot_without_matplotlib_says_how_to_get_it(capsys, monkeypatch, tmp_path):
@@ -437,11 +439,12 @@ def test_failed_checkpoint_keeps_the_last_completed_epoch(capsys, tmp_path, monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(fnnet.io, "save_checkpoint", save_checkpoint)
+    monkeypatch.setattr(fnnet._resume, "WRITE_RATIO", 0.0)   # a checkpoint after every epoch
     monkeypatch.chdir(tmp_path)
     ckpt = str(tmp_path / "run.npz")
     code, _, err = _train(capsys, "--epochs", "10", "-q", "--checkpoint", ckpt)
     assert code == 1 and f"error: checkpoint {ckpt!r}: [Errno 28] No space left on device" in err
-    assert fnnet.load_metadata(_fallback(err))["epochs"] == 2
+    assert fnnet.load_metadata(_fallback(err))["epochs"] == 3   # epoch 3 was complete when its write failed
     assert fnnet.load_checkpoint(ckpt)[2]["epoch"] == 2   # the last good checkpoint is intact
 
 

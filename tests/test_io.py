@@ -177,7 +177,7 @@ def test_generator_state_restores_the_stream(tmp_path):
     np.testing.assert_array_equal(fresh.standard_normal(5), expected)
 
 
-@pytest.mark.parametrize("value", [np.zeros(2), {1, 2}, object()], ids=["ndarray", "set", "object"])
+@pytest.mark.parametrize("value", [[np.zeros(2)], {1, 2}, object()], ids=["nested-ndarray", "set", "object"])
 def test_metadata_must_be_json(tmp_path, value):
     with pytest.raises(TypeError, match="metadata 'bad' must be JSON-serialisable"):
         fnnet.save_params(tmp_path / "m", make_params(np.float64), ok=1, bad=value)

@@ -86,9 +86,43 @@ def as_other_user(code, directory):
     return subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True, text=True, timeout=120)
 
 
+def _others_can_enter(path) -> bool:
+    """Whether every directory from ``path`` up to ``/`` lets other users through (o+x)."""
+    path = os.path.realpath(path)
+    while True:
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def directory_others_reach() -> str:
+    """A new directory another user can reach: in the temporary directory, unless that is
+    private (TMPDIR of mode 0700, as sandboxes and some CI runners set); then in the first
+    shared one. Skips when there is none."""
+    for parent in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(parent) and _others_can_enter(parent):
+            return tempfile.mkdtemp(dir=parent)
+    pytest.skip(f"no directory another user can reach: the temporary directory {tempfile.gettempdir()} "
+                "and /tmp, /var/tmp, /dev/shm are private or missing")
+
+
+def test_a_private_tmpdir_still_gives_a_directory_others_reach(tmp_path, monkeypatch):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    directory = directory_others_reach()
+    try:
+        assert not directory.startswith(str(private)) and _others_can_enter(directory.rsplit("/", 1)[0])
+    finally:
+        os.rmdir(directory)
+
+
 def test_target_not_writable_by_this_user_refused():
     """A 0644 file of another owner in a directory anyone may write: os.replace would succeed."""
-    directory = tempfile.mkdtemp()
+    directory = directory_others_reach()
     try:
         os.chmod(directory, 0o777)
         path = os.path.join(directory, "theirs.npz")
@@ -113,7 +147,7 @@ def test_target_not_writable_by_this_user_refused():
 
 
 def test_unwritable_directory_error_names_the_target_not_the_temporary():
-    directory = tempfile.mkdtemp()
+    directory = directory_others_reach()
     try:
         os.chmod(directory, 0o755)
         path = os.path.join(directory, "new.npz")

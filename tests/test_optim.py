@@ -202,8 +202,8 @@ def test_optimizer_reduces_cost_on_a_small_network():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"lr": 0.0}, ValueError, "lr must be a positive finite number, got 0.0"),
-    ({"lr": float("nan")}, ValueError, "lr must be a positive finite number"),
+    ({"lr": -0.1}, ValueError, "lr must be a non-negative finite number, got -0.1"),
+    ({"lr": float("nan")}, ValueError, "lr must be a non-negative finite number"),
     ({"lr": 0.1, "beta": 1.0}, ValueError, r"beta must be in \[0, 1\), got 1.0"),
     ({"lr": 0.1, "beta": -0.1}, ValueError, r"beta must be in \[0, 1\)"),
     ({"lr": 0.1, "beta": "0.9"}, TypeError, "beta must be a number"),

@@ -191,7 +191,7 @@ BAD_OPTIONS = [
     (fnnet.rmsprop_update, {"eps": float("nan")}, ValueError, "eps must be a positive finite number, got nan"),
     (fnnet.adagrad_update, {"eps": -1e-8}, ValueError, "eps must be a positive finite number, got -1e-08"),
     (fnnet.adagrad_update, {"eps": None}, TypeError, "eps must be a positive finite number, got NoneType"),
-    (fnnet.adagrad_update, {"lr": 0.0}, ValueError, "lr must be a positive finite number, got 0.0"),
+    (fnnet.adagrad_update, {"lr": -1.0}, ValueError, "lr must be a non-negative finite number, got -1.0"),
     (fnnet.adamw_update, {"weight_decay": -0.01}, ValueError,
      "weight_decay must be a non-negative finite number, got -0.01"),
     (fnnet.adamw_update, {"weight_decay": float("inf")}, ValueError, "weight_decay must be a non-negative finite"),

@@ -366,7 +366,11 @@ def test_history_equals_the_public_functions_on_each_batch(spiral, layers, acts,
         expected["val_cost"].append(fnnet.cost(AL, Y[:, :25], loss))
         expected["val_accuracy"].append(fnnet.accuracy(AL, Y[:, :25]))
     assert history.pop("lr") == [0.5, 0.5]
-    assert history == expected
+    assert history.keys() == expected.keys()
+    for key in ("accuracy", "val_accuracy"):
+        assert history[key] == expected[key]
+    for key in ("cost", "val_cost"):  # train's from the logits (exact at any logit): the same to round-off here
+        np.testing.assert_allclose(history[key], expected[key], rtol=1e-12)
 
 
 def test_outputs_outside_0_1_for_a_log_loss_still_refused(spiral):
@@ -421,10 +425,8 @@ def test_resume_with_another_optimizer_is_refused(spiral, tmp_path):
 
 
 @pytest.mark.parametrize("first, then, match", [
-    (False, True, r"recorded history \['accuracy', 'cost', 'lr'\], but this run records \['accuracy', 'cost', 'lr', "
-                  r"'val_accuracy', 'val_cost'\] \(missing \['val_accuracy', 'val_cost'\], unexpected \[\]\): resume with the same loss "
-                  r"and with validation data \(X_val, Y_val\) exactly when the checkpointed run had them"),
-    (True, False, r"\(missing \[\], unexpected \['val_accuracy', 'val_cost'\]\)"),
+    (False, True, r"another configuration.*Differences:\n  validation: checkpoint None, this run '[0-9a-f]{32}'$"),
+    (True, False, r"another configuration.*Differences:\n  validation: checkpoint '[0-9a-f]{32}', this run None$"),
 ], ids=["validation-added", "validation-dropped"])
 def test_resume_with_other_validation_is_refused(spiral, tmp_path, first, then, match):
     X, Y, _ = spiral
