@@ -557,7 +557,7 @@ def _plot(path: str, history: dict, params, acts, ds: _Dataset, val_label: str) 
     regions = ds.X.shape[0] == 2 and ds.n_classes > 0
     fig, axes = plt.subplots(1, 2 if regions else 1, figsize=(11 if regions else 5.5, 4.5), squeeze=False)
     try:
-        ax = plot.training_curves(history, ax=axes[0, 0], val_label=val_label)
+        ax = plot.training_curves(history, ax=axes[0, 0], label="training cost", val_label=val_label)
         ax.set_title(f"{ds.name}: cost per epoch")
         if regions:
             plot.decision_boundary(params, ds.X, ds.labels, acts, ax=axes[0, 1], resolution=300).set_aspect("equal")

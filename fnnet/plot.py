@@ -44,7 +44,7 @@ def _axes(ax):
 
 
 def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Optional[bool] = None,
-                    val_label: str = "validation"):
+                    label: str = "training", val_label: str = "validation"):
     """One metric of a training history per epoch: training, and validation when recorded.
 
     Parameters
@@ -56,19 +56,19 @@ def training_curves(history: Mapping, *, metric: str = "cost", ax=None, log: Opt
     ax : matplotlib Axes, optional
     log : bool, optional
         A log y-axis (default: for cost and lr, when every value is positive).
-    val_label : str, default "validation"
-        The label of the ``"val_" + metric`` curve (``"test"`` when that data is a test set).
+    label, val_label : str, default "training", "validation"
+        The labels of the two curves (``val_label="test"`` when that data is a test set).
 
     Returns
     -------
     matplotlib Axes
-        With one line per curve, labelled ``"training"`` / ``val_label``.
+        With one line per curve, labelled ``label`` / ``val_label``.
     """
     if not isinstance(history, Mapping) or not isinstance(history.get(metric), list):
         recorded = sorted(k for k, v in history.items() if isinstance(v, list)) if isinstance(history, Mapping) else []
         raise ValueError(f"the history records no {metric!r}; it records {recorded}")
     ax = _axes(ax)
-    curves = [("training", history[metric])]
+    curves = [(label, history[metric])]
     if isinstance(history.get(f"val_{metric}"), list):
         curves.append((val_label, history[f"val_{metric}"]))
     for label, values in curves:

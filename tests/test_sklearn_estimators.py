@@ -204,7 +204,7 @@ def test_regressor_shapes_one_and_several_targets():
 def test_pickle_with_string_activations_predicts_the_same():
     X, y = _data()
     clf = FnnetClassifier((5,), activation="leaky_relu", max_iter=20, keep_prob=0.9, l1=1e-4,
-                          schedule=fnnet.cosine_decay(0.01, 100), random_state=0).fit(X, y)
+                          schedule=fnnet.cosine_decay(0.01, 20), random_state=0).fit(X, y)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     again.partial_fit(X, y)  # the optimizer state travels too
