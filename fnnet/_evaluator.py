@@ -31,11 +31,12 @@ from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .activations import Activation
+from .activations import ACTIVATIONS, Activation
 from .losses import Loss
 from .regularization import penalty
 
 # central, up, down, crossed (None: not known), round-off of the central difference; (K,) each
+_BUILT_IN = tuple(ACTIVATIONS.values())
 Slopes = Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], np.ndarray]
 #: Relative round-off of one evaluation of a cost, in units of its precision (a sum of terms
 #: rounds each partial sum; a few units for the costs of order-1 terms that networks have).
@@ -117,7 +118,8 @@ class FunctionSide:
                 "A gradient check needs the same f at every call: hold the dropout masks fixed (draw them "
                 "once, outside f) and any other randomness too")
         near = self._nearby_value()
-        single = all(float(np.float32(v)) == v for v in (J, near)) and near != J
+        with np.errstate(over="ignore"):  # beyond float32's range: not a float32 number
+            single = all(float(np.float32(v)) == v for v in (J, near)) and near != J
         if single and not self.float32_reason:
             self.float32_reason = "f computes in float32 (its values are float32 numbers)"
         if self.float32_reason:
@@ -296,6 +298,12 @@ class NetworkSide:
         """``dA{layer}`` for ``dZ``: the activation's exact change, through the layer's dropout mask."""
         dA = self.acts[layer - 1].change(z, self.G[layer][:, None, cols], dZ)
         return dA * self.D[layer][:, None, cols] if layer in self.D else dA
+
+    @property
+    def kinks_known(self) -> bool:
+        """Whether every kink a step can cross is known: each activation is a built-in or
+        declares its kinks (then a disagreement at a step that crossed none is evidence)."""
+        return all(act in _BUILT_IN or act.kinks for act in self.acts)
 
     def crosses_kink(self, layer: int, z: np.ndarray, zn: np.ndarray, where) -> np.ndarray:
         """Where ``Z{layer}`` moving from ``z`` to ``zn`` crosses a kink of its activation, or (for a

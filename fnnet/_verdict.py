@@ -113,18 +113,25 @@ def check_options(eps, tol, mode, n, k, progress) -> Tuple[float, float, int, in
 
 # --- one key -------------------------------------------------------------------------------------
 class _Step:
-    """The slopes of some entries at one step ``h``."""
+    """The slopes of some entries at one step ``h``; ``exact``: ``X`` (crossed a kink) is known
+    for every kink there is (fnnet's network with built-in or kink-declaring activations)."""
 
-    def __init__(self, h: float, C, U, D, X, R) -> None:
-        self.h, self.C, self.U, self.D, self.X, self.R = h, C, U, D, X, R
+    def __init__(self, h: float, C, U, D, X, R, exact: bool = False) -> None:
+        self.h, self.C, self.U, self.D, self.X, self.R, self.exact = h, C, U, D, X, R, exact
 
     def take(self, where: np.ndarray) -> "_Step":
         h = self.h[where] if isinstance(self.h, np.ndarray) else self.h
         return _Step(h, self.C[where], self.U[where], self.D[where],
-                     None if self.X is None else self.X[where], self.R[where])
+                     None if self.X is None else self.X[where], self.R[where], self.exact)
 
 
 def _smooth(big: _Step, small: _Step) -> np.ndarray:
+    if big.exact:  # the side knows every kink a step crosses: nothing else makes it rough
+        return ~big.X & ~small.X
+    return _looks_smooth(big, small)
+
+
+def _looks_smooth(big: _Step, small: _Step) -> np.ndarray:
     """Whether ``f`` is smooth over both steps: their second differences ``(U - D) / h``
     agree to their round-off (a kink inside a step makes it grow as ``1 / h``), and no
     declared kink is crossed. A smooth entry taken for a kink only costs smaller steps."""
@@ -157,8 +164,8 @@ def _allowed(g, n, E, tol: float, slack: float):
 
 
 def _agrees(g, n, E, tol: float, slack: float) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.abs(g - n) <= _allowed(g, n, E, tol, slack)  # False for NaN
+    with np.errstate(invalid="ignore", over="ignore"):  # an infinite or NaN g is never right
+        return (np.abs(g - n) <= _allowed(g, n, E, tol, slack)) & np.isfinite(g)
 
 
 def _precise(g, n, E, slack: float, share: float = RESOLVE) -> np.ndarray:
@@ -175,10 +182,11 @@ class KeyVerdict:
     or near a kink, and whether it was judged precisely."""
 
     def __init__(self, g: np.ndarray, evaluate: Callable, eps: float, tol: float, slack: float,
-                 cap: Optional[int], max_shrink: int = MAX_SHRINK) -> None:
+                 cap: Optional[int], max_shrink: int = MAX_SHRINK, exact: bool = False) -> None:
         self.max_shrink = max_shrink
         self.g = g
-        first = _Step(eps, *evaluate(np.arange(g.size), eps))
+        self.step_at = lambda pos, h: _Step(h, *evaluate(pos, h), exact=exact)
+        first = self.step_at(np.arange(g.size), eps)
         self.n, self.E = first.C.copy(), first.R.copy()
         self.verdict = np.where(_agrees(g, self.n, self.E, tol, slack), RIGHT, WRONG)
         self.reason = np.full(g.size, "", dtype=object)
@@ -193,23 +201,22 @@ class KeyVerdict:
             idx = np.sort(idx[np.argsort(-np.nan_to_num(score, nan=np.inf))[:cap]])
         self.examined = idx
         if idx.size:
-            self._examine(idx, first.take(idx), evaluate, eps, tol, slack)
-        # right only because the analytic side's round-off allows it, while the two visibly differ
-        # (a float32 sum that cancels): that round-off cannot be told from a small bug
+            self._examine(idx, first.take(idx), eps, tol, slack)
+        # right only within an error too large to tell a small bug (the differences' round-off
+        # against a tiny gradient, or a float32 sum that cancels): cannot be told
         with np.errstate(invalid="ignore", over="ignore"):
-            excused = (self.verdict == RIGHT) & ~self.precise & (np.abs(g - self.n) > RESOLVE * (np.abs(g) + np.abs(self.n))) \
-                & (np.abs(g - self.n) > SAFETY * self.E + tol * (np.abs(g) + np.abs(self.n)))
-        self.verdict[excused], self.reason[excused] = UNSURE, "precision"
+            loose = (self.verdict == RIGHT) & ~self.precise & (np.abs(g - self.n) > RESOLVE * (np.abs(g) + np.abs(self.n)))
+        self.verdict[loose], self.reason[loose] = UNSURE, "precision"
 
-    def _examine(self, idx, first: _Step, evaluate, eps: float, tol: float, slack: float) -> None:
+    def _examine(self, idx, first: _Step, eps: float, tol: float, slack: float) -> None:
         """Judge the entries ``idx`` again, with more steps: see the module's docstring."""
         g = self.g[idx]
         steps = {0: first}
         for j in (1, 2, -1):
-            steps[j] = _Step(eps * LADDER ** j, *evaluate(idx, eps * LADDER ** j))
+            steps[j] = self.step_at(idx, eps * LADDER ** j)
         est = _Estimate(first.C.copy(), steps)
-        est.grow(g, lambda pos, h: _Step(h, *evaluate(idx[pos], h)), eps, tol, slack)
-        kink = est.shrink(g, lambda pos, h: _Step(h, *evaluate(idx[pos], h)), eps, self.max_shrink)
+        est.grow(g, lambda pos, h: self.step_at(idx[pos], h), eps, tol, slack)
+        kink = est.shrink(g, lambda pos, h: self.step_at(idx[pos], h), eps, self.max_shrink)
         verdict = np.where(_agrees(g, est.n, est.E, tol, slack), RIGHT, WRONG)
         precise = _precise(g, est.n, est.E, slack)
         reason = np.full(idx.size, "", dtype=object)
@@ -218,7 +225,7 @@ class KeyVerdict:
             verdict[doubt], reason[doubt], precise[doubt] = UNSURE, name, False
         at = np.flatnonzero(~est.found)  # still at a kink: judged against its one-sided slopes
         if at.size:
-            n, E, verdict[at] = kink.judge(g[at], at, tol, slack, exact_kinks=first.X is not None)
+            n, E, verdict[at] = kink.judge(g[at], at, tol, slack, exact_kinks=first.exact)
             est.n[at], est.E[at], precise[at] = n, E, verdict[at] != UNSURE
             reason[at] = np.where(verdict[at] == UNSURE, "kink", "")
         self.n[idx], self.E[idx], self.verdict[idx] = est.n, est.E, verdict
@@ -240,7 +247,7 @@ class _Estimate:
         # changes them by at most a tenth of the change before (a hundredth, ideally), beyond
         # round-off; kinks on both sides of the entry, which leave U - D small, break that
         change = {big: np.abs(steps[big].C - steps[big - 1].C) for big in (2, 1, 0)}
-        for big in (2, 1):
+        for big in (2, 1) if not steps[0].exact else ():  # an exact side knows where kinks are
             small = big - 1
             converges = change[small] <= change[big] / LADDER + SAFETY * (steps[small].R + steps[small - 1].R)
             pairs[big] &= converges
@@ -356,28 +363,41 @@ def _doubts(g, steps: Dict[int, _Step], est: _Estimate, tol: float, slack: float
       dead path, or kinks on both sides closer than any step resolves (relu pre-activations
       within round-off of 0, whose slopes cancel); for any ``f`` other than fnnet's network
       the two look the same.
+
+    None for an exact side that knows every kink; see also :func:`_without_kinks`.
     """
+    if steps[0].exact:  # every kink is known, and the changes exact: a disagreement is evidence
+        return {}
     within = np.zeros(g.size, dtype=bool)
     for step in steps.values():
         lo, hi = np.minimum(step.U, step.D), np.maximum(step.U, step.D)
         margin = _allowed(g, np.maximum(np.abs(lo), np.abs(hi)), 2 * step.R, tol, slack)
         with np.errstate(invalid="ignore"):
             within |= (g >= lo - margin) & (g <= hi + margin)
+    flat = np.ones(g.size, dtype=bool)
+    for step in steps.values():
+        flat &= (np.abs(step.U) <= 2 * SAFETY * step.R) & (np.abs(step.D) <= 2 * SAFETY * step.R)
     first = steps[0]
-    doubts = {"kink": within & est.kink, "rough": _agrees(g, first.C, first.R, tol, slack)}
-    if first.X is None:
-        flat = np.ones(g.size, dtype=bool)
-        for step in steps.values():
-            flat &= (np.abs(step.U) <= 2 * SAFETY * step.R) & (np.abs(step.D) <= 2 * SAFETY * step.R)
-        doubts["flat"] = flat
-    return doubts
+    return {"kink": within & est.kink, "rough": _agrees(g, first.C, first.R, tol, slack), "flat": flat}
+
+
+def _without_kinks(verdicts: Dict[str, "KeyVerdict"]) -> None:
+    """A check in which no entry showed a kink is of a smooth ``f``: the doubts that only kinks
+    packed too close to resolve could explain ("rough", "flat") are wrong entries after all
+    (a dead path in a smooth ``f`` is a bug: the relu slope of 1 where the unit is off)."""
+    if any(v.kink.any() for v in verdicts.values()):
+        return
+    for v in verdicts.values():
+        back = (v.verdict == UNSURE) & np.isin(v.reason, ["rough", "flat"])
+        v.verdict[back], v.reason[back], v.precise[back] = WRONG, "", True
 
 
 def _merge(old: _Step, new: _Step, where: np.ndarray) -> _Step:
     """``old`` with the entries ``where`` replaced by ``new`` (a step per entry, so ``h`` is an array)."""
     h = np.broadcast_to(np.asarray(old.h, dtype=float), old.C.shape).copy()
     h[where] = new.h
-    out = _Step(h, old.C.copy(), old.U.copy(), old.D.copy(), None if old.X is None else old.X.copy(), old.R.copy())
+    out = _Step(h, old.C.copy(), old.U.copy(), old.D.copy(), None if old.X is None else old.X.copy(), old.R.copy(),
+                old.exact)
     for name in ("C", "U", "D", "R") + (("X",) if old.X is not None else ()):
         getattr(out, name)[where] = getattr(new, name)
     return out
@@ -510,7 +530,8 @@ def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray]
                 terms = deltas
             slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * terms) + smallest
             verdicts[key] = KeyVerdict(g, evaluate, eps, tol, slack, side.examine_cap,
-                                       getattr(side, "max_shrink", MAX_SHRINK))
+                                       getattr(side, "max_shrink", MAX_SHRINK), getattr(side, "kinks_known", False))
+        _without_kinks(verdicts)
     finally:
         bar.close()
     return _fields(verdicts, chosen, shapes, mode, asked, eps, tol, precision, ignored, label, side, counted,

@@ -165,16 +165,17 @@ class GradcheckReport:
         if any(self.kinks.values()):
             lines.append("at or near a kink: the one-sided slopes disagreed beyond their error; such entries were "
                          "judged with smaller steps, or against the one-sided slope on the analytic value's side.")
+        exact = "" if self.label == "gradcheck" else ", or (for a network of fnnet's shape) the exact fnnet.gradcheck"
         below = [key for key, hint in self.hints.items() if self.verdicts[key] == "CANNOT TELL" and "precision" in hint]
         if below:
             lines.append(f"cannot tell {', '.join(below)}: their gradients are below what the differences resolve "
-                         "(f's noise over eps); a cost of larger scale, a larger eps, or (for a network of fnnet's "
-                         "shape) the exact fnnet.gradcheck decides them.")
+                         f"(f's noise over eps, or the analytic dtype's round-off); a cost of larger scale, a larger "
+                         f"eps, float64{exact} decides them.")
         for key, entries in self.unsure.items():
             for index, reason in entries[:3]:
                 lines.append(f"cannot tell {key}[{', '.join(map(str, index))}]: {reason}"
-                             + (" (an entry off the kink, another eps, or the exact fnnet.gradcheck decides it)"
-                                if "kink" in reason else " (a larger cost scale, eps, or float64 decides it)"))
+                             + (f" (an entry off the kink, another eps{exact} decides it)" if "kink" in reason else
+                                f" (a larger cost scale or eps, float64{exact} decides it)"))
             if len(entries) > 3:
                 lines.append(f"... and {len(entries) - 3} more in {key}")
         lines += self.notes
@@ -231,7 +232,7 @@ def check_grads(f: Callable[[Dict[str, np.ndarray]], float], params: Mapping[str
         random unit directions ``v`` over every key at once, comparing ``(f(p + eps v) - f(p -
         eps v)) / (2 eps)`` with ``<grads, v>``, one verdict for the whole (key ``"all"``).
         Calls of ``f``: ten to check ``f`` itself (twice at ``params``, once nearby, seven along a
-        short line for its noise), then two per entry or direction checked, and six to eighteen
+        short line for its noise), then two per entry or direction checked, and six to sixteen
         more per entry examined again (one that disagrees, is not precise, or sits near a
         kink); ``report.calls`` counts them.
     eps : float

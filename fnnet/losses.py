@@ -345,8 +345,9 @@ def _softplus_change(z: np.ndarray, d: np.ndarray) -> np.ndarray:
     core = np.log1p(_act.SIGMOID.function(-np.abs(z)) * np.expm1(signed))
     out = np.where(positive, d + core, core)
     large = np.abs(d) > 1.0
-    if large.any():
-        out[large] = _softplus(z[large] + d[large]) - _softplus(z[large])
+    if large.any():  # for z > 0 about -z, as softplus(x) = x + softplus(-x): nothing huge is subtracted
+        zl, dl = z[large], d[large]
+        out[large] = np.where(zl > 0.0, dl + (_softplus(-zl - dl) - _softplus(-zl)), _softplus(zl + dl) - _softplus(zl))
     return out
 
 

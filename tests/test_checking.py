@@ -490,3 +490,62 @@ def test_the_report_shows_as_a_table_in_a_notebook():
     assert html.startswith("<div>") and html.count("<tr>") == 1 + 4
     assert "<td>b2</td>" in html and "<td>FAIL</td>" in html and "check_grads FAIL" in html
     assert "&lt;" not in str(report) and "<-- wrong" not in html  # the table's cells, not the text arrows
+
+
+# --------------------------------------------------------------------------------------------
+# Found in review: wrong gradients that got through, and a warning
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("factor", [1.05, 1.5])
+def test_the_exact_side_fails_a_cancelling_output_bias_instead_of_calling_it_a_kink(factor):
+    """db3 of a kink-free tanh net is a sum of +-0.5/m deltas that cancels to 1e-6: its changes
+    scatter far beyond their own round-off, which once passed for a kink."""
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((5, 32)), rng.integers(0, 2, (1, 32)).astype(float)
+    params = fnnet.init_params([5, 6, 4, 1], seed=2, init="small")
+    params = {k: (np.zeros_like(v) if k[0] == "b" else v) for k, v in params.items()}
+    acts = ["tanh", "tanh", "sigmoid"]
+    grads = fnnet.backward(params, fnnet.forward(params, X, acts)[1], Y, "bce")
+    report = fnnet.gradcheck(params, X, Y, acts, "bce", dict(grads, b3=grads["b3"] * factor))
+    assert report.failed_keys == ["b3"] and not any(report.kinks.values()), str(report)
+    assert fnnet.gradcheck(params, X, Y, acts, "bce").ok
+
+
+def test_an_infinite_or_nan_analytic_value_is_wrong_in_every_mode():
+    params = {"w": np.array([1.0, -2.0])}
+    f = lambda p: float(np.sum(p["w"] ** 2))  # noqa: E731
+    for bad in (np.inf, np.nan):
+        grads = {"w": np.array([bad, -4.0])}
+        assert fnnet.check_grads(f, params, grads).failed_keys == ["w"]
+        assert fnnet.check_grads(f, params, grads, mode="directional").failed_keys == ["all"]
+
+
+def test_a_cost_beyond_float32s_range_gives_no_warning():
+    params = {"w": np.array([1.0, 2.0])}
+    report = fnnet.check_grads(lambda p: 1e39 + float(np.sum(p["w"] ** 2)), params, {"w": 2 * params["w"]})
+    assert report.notes == []  # a float64 f: no float32 note, and no RuntimeWarning (errors here)
+
+
+def test_huge_logits_keep_the_exact_side_exact():
+    params = fnnet.init_params([2, 3, 1], seed=0)
+    params = {k: v * 1e50 for k, v in params.items()}
+    X, Y = np.random.default_rng(0).standard_normal((2, 4)), np.array([[0.0, 1.0, 1.0, 0.0]])
+    report = fnnet.gradcheck(params, X, Y, ["relu", "sigmoid"], "bce")
+    assert report.ok, str(report)
+
+
+def test_a_constant_f_with_nonzero_gradients_fails():
+    """A smooth f that does not move (a dead path, as the relu slope of 1 where the unit is off)."""
+    params = {"w": np.array([1.0, 2.0])}
+    report = fnnet.check_grads(lambda p: 3.0, params, {"w": np.array([0.5, 0.0])})
+    assert report.failed_keys == ["w"] and report.worst_index == (0,)
+
+
+def test_an_agreement_within_a_loose_error_is_not_called_right():
+    """A tanh net's 1e-9 bias gradient 2% off, checked by plain differences: the differences'
+    round-off (about 1e-10) allows it, so the entry cannot be told; it is not 'right'."""
+    params, f, grads = _tanh_net()
+    params = {k: v * 0.01 for k, v in params.items()}
+    g = grads(params)
+    g["b2"] = g["b2"] * 1.02
+    report = fnnet.check_grads(lambda p: 1e-4 * f(p) + 0.69, params, {k: 1e-4 * v for k, v in g.items()})
+    assert report.verdicts["b2"] in ("FAIL", "CANNOT TELL") or report.unsure["b2"], str(report)
