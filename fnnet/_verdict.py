@@ -382,13 +382,15 @@ def _doubts(g, steps: Dict[int, _Step], est: _Estimate, tol: float, slack: float
 
 
 def _without_kinks(verdicts: Dict[str, "KeyVerdict"]) -> None:
-    """A check in which no entry showed a kink is of a smooth ``f``: the doubts that only kinks
-    packed too close to resolve could explain ("rough", "flat") are wrong entries after all
-    (a dead path in a smooth ``f`` is a bug: the relu slope of 1 where the unit is off)."""
+    """A check in which no entry showed a kink is of a smooth ``f``: a "rough" doubt, which only
+    kinks on both sides of an entry could explain, is a wrong entry after all; and where ``f``
+    moved for no entry at all (a constant ``f``), so is every "flat" one. (A flat entry among
+    moving ones stays a doubt: kinks packed closer than a step resolves look the same.)"""
     if any(v.kink.any() for v in verdicts.values()):
         return
+    constant = all(np.all((v.reason == "flat") | ((v.verdict == RIGHT) & (v.n == 0))) for v in verdicts.values())
     for v in verdicts.values():
-        back = (v.verdict == UNSURE) & np.isin(v.reason, ["rough", "flat"])
+        back = (v.verdict == UNSURE) & ((v.reason == "rough") | ((v.reason == "flat") & constant))
         v.verdict[back], v.reason[back], v.precise[back] = WRONG, "", True
 
 
