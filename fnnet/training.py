@@ -449,7 +449,8 @@ class _Run:
             raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
         self.checkpoint, self.resume = checkpoint, resume
         self.opt_name = optimizer if isinstance(optimizer, str) else None
-        self.config = self._config(params)
+        # only a checkpoint records the configuration (hashing the data costs a pass over it)
+        self.config = self._config(params) if checkpoint is not None else None
         self.checkpoints = Checkpoints(checkpoint, self.config, self.opt_name, self.callbacks)
 
     def _config(self, params: Mapping) -> dict:
