@@ -382,15 +382,16 @@ def _doubts(g, steps: Dict[int, _Step], est: _Estimate, tol: float, slack: float
 
 
 def _without_kinks(verdicts: Dict[str, "KeyVerdict"]) -> None:
-    """A check in which no entry showed a kink is of a smooth ``f``: a "rough" doubt, which only
-    kinks on both sides of an entry could explain, is a wrong entry after all; and where ``f``
-    moved for no entry at all (a constant ``f``), so is every "flat" one. (A flat entry among
-    moving ones stays a doubt: kinks packed closer than a step resolves look the same.)"""
+    """Where ``f`` moved for no entry at all and showed no kink (a constant ``f``), every
+    "flat" entry is wrong: nothing but a bug gives gradients to a function of nothing. (A flat
+    or rough entry among moving ones stays a doubt, even where no kink was seen: relu
+    pre-activations within round-off of 0 make kinks that no step resolves.)"""
     if any(v.kink.any() for v in verdicts.values()):
         return
-    constant = all(np.all((v.reason == "flat") | ((v.verdict == RIGHT) & (v.n == 0))) for v in verdicts.values())
+    if not all(np.all((v.reason == "flat") | ((v.verdict == RIGHT) & (v.n == 0))) for v in verdicts.values()):
+        return
     for v in verdicts.values():
-        back = (v.verdict == UNSURE) & ((v.reason == "rough") | ((v.reason == "flat") & constant))
+        back = (v.verdict == UNSURE) & (v.reason == "flat")
         v.verdict[back], v.reason[back], v.precise[back] = WRONG, "", True
 
 
