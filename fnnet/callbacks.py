@@ -27,7 +27,7 @@ class Stop(_StopFields):
     """Returned by a callback to stop training after the current epoch (the only signal: a
     callback that returns anything else but None is a TypeError).
 
-    Parameters
+    Attributes
     ----------
     reason : str
         Recorded as ``history["stopped"]``.

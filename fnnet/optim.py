@@ -1091,7 +1091,7 @@ def clip_by_value(update: Union[Update, str, tuple], limit: float):
 class Optimizer(NamedTuple):
     """An optimizer as a pair of pure functions (the entries of :data:`OPTIMIZERS`).
 
-    Parameters
+    Attributes
     ----------
     init : callable
         ``state = init(params)``: the state before the first step, a dict whose arrays mirror

@@ -341,7 +341,8 @@ class FnnetClassifier(ClassifierMixin, _FnnetBase):
     Two classes: one sigmoid output unit and the binary cross-entropy; more: a softmax layer
     and the categorical cross-entropy. Labels may be of any type (``classes_`` holds them
     sorted). The parameters are those of scikit-learn's ``MLPClassifier`` (see the module's
-    table) plus ``class_weight``, ``keep_prob``, ``l1``, ``schedule``, ``init`` and ``dtype``.
+    table) plus ``class_weight``, ``keep_prob``, ``l1``, ``schedule``, ``init`` and ``dtype``;
+    those below are described here, the others with :class:`FnnetRegressor`.
 
     Parameters
     ----------
@@ -350,8 +351,6 @@ class FnnetClassifier(ClassifierMixin, _FnnetBase):
     class_weight : dict or "balanced", optional
         A weight per class label (``{"spam": 5.0}``) multiplying each example's weight, or
         ``"balanced"``: ``n_samples / (n_classes * count of the class)``.
-    **params
-        See :class:`FnnetRegressor` for the rest, and the module's table.
 
     Attributes
     ----------
