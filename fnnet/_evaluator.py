@@ -299,6 +299,10 @@ class NetworkSide:
         dA = self.acts[layer - 1].change(z, self.G[layer][:, None, cols], dZ)
         return dA * self.D[layer][:, None, cols] if layer in self.D else dA
 
+    def work_per_entry(self) -> int:
+        """About the multiply-adds of one entry's pair of changes: through every layer, per example."""
+        return 2 * self.m * sum(W.shape[0] * W.shape[1] for W in self.W[1:]) // max(1, self.W[1].shape[1])
+
     @property
     def kinks_known(self) -> bool:
         """Whether every kink a step can cross is known: each activation is a built-in or

@@ -61,6 +61,8 @@ MAX_SHRINK = 6
 MAX_GROW = 2
 #: ``"auto"`` checks every entry when that should take at most this long (seconds).
 BUDGET_SECONDS = 20.0
+#: Multiply-adds of fnnet's exact side that surely fit the budget (no probe is timed then).
+SURELY_QUICK = 2e9
 #: Show the time estimate and progress on stderr when a check should take longer (seconds).
 PROGRESS_AFTER = 3.0
 
@@ -553,10 +555,12 @@ class _Quiet:
 
 def _estimate_seconds(side, shapes, eps: float, seconds_per_call: Optional[float], total: int) -> float:
     """How long a full check should take: ``2 x total`` calls of ``f``, or (an fnnet network)
-    the time of a probe of up to 1024 entries of its first key (the costliest per entry: its
-    changes pass through every layer), scaled."""
+    nothing when its work is surely small, else the time of a probe of up to 1024 entries of
+    its first key (the costliest per entry: its changes pass through every layer), scaled."""
     if seconds_per_call is not None:
         return 2.0 * total * seconds_per_call
+    if total * side.work_per_entry() <= SURELY_QUICK:  # a few seconds at most: no probe needed
+        return 0.0
     key = next(iter(shapes))
     size = int(np.prod(shapes[key]))
     probe = np.arange(min(size, 1024))
