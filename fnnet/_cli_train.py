@@ -1,4 +1,5 @@
-"""``python -m fnnet train``: train a network on a built-in or MNIST-format data set.
+"""``python -m fnnet train``: train a network on a built-in set, MNIST-format files, or your own
+CSV or ``.npz`` file (``--data FILE``, ``--target COLUMN``; read by ``_cli_data``).
 
 With no options it trains one hidden layer of 100 relu units on the 3-arm spiral (which no
 linear model can separate) and prints progress and the final accuracy in about a second.
