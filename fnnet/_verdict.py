@@ -530,7 +530,11 @@ def judge(side, shapes: Dict[str, Tuple[int, ...]], grads: Dict[str, np.ndarray]
             terms = weights
             if mode != "directional":
                 scale = max(scale, largest[key])
-                terms = deltas if _bias_shaped(shapes[key]) else weights
+                # in float64, every key: a slope taken from a saturated output (A (1 - A) with A
+                # near 1) is off by round-off of A itself, of the size of the deltas' terms;
+                # float32 keeps weights to their own scale, or its small weight gradients could
+                # not be told at all
+                terms = deltas if _bias_shaped(shapes[key]) or precision != "float32" else weights
             else:
                 terms = deltas
             slack = unit * max(ANALYTIC_UNITS * scale, SUM_UNITS * terms) + smallest

@@ -549,3 +549,14 @@ def test_an_agreement_within_a_loose_error_is_not_called_right():
     g["b2"] = g["b2"] * 1.02
     report = fnnet.check_grads(lambda p: 1e-4 * f(p) + 0.69, params, {k: 1e-4 * v for k, v in g.items()})
     assert report.verdicts["b2"] in ("FAIL", "CANNOT TELL") or report.unsure["b2"], str(report)
+
+
+@pytest.mark.parametrize("scale", [100.0, 1000.0])
+def test_a_saturated_sigmoid_output_never_fails_fnnets_own_backward(scale):
+    """The backward's slope A (1 - A) with A near 1 is off by round-off of A itself: at 1e-19
+    the analytic value is only that precise, so it cannot be told, never wrong."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((4, 8)), rng.standard_normal((1, 8))
+    params = {k: v * scale if k[0] == "W" else v for k, v in fnnet.init_params([4, 5, 1], seed=0).items()}
+    report = fnnet.gradcheck(params, X, Y, ["tanh", "sigmoid"], "mse")
+    assert report.ok, str(report)
