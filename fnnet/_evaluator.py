@@ -329,6 +329,9 @@ class NetworkSide:
             full[:, :, col] = d[:, :, 0]
             d = full
         weights = () if self.c is None else (self.c,)
+        # a copy moving an output by more than 1/2 has its change taken as plain differences of
+        # the cost (by the built-in losses), with the cost's own round-off
+        self.coarse = np.abs(d).max(axis=(0, 2), initial=0.0) > 0.5
         if self.logits:
             return self.loss.change_from_logits(self.Z[self.L], self.Y, d, *weights)
         return self.loss.change(self.A[self.L], self.Y, d, *weights)
@@ -376,16 +379,20 @@ class NetworkSide:
     def entry_slopes(self, key: str, flat: np.ndarray, eps: float, progress) -> Slopes:
         """Slopes for the entries ``flat`` of ``"W{l}"``, ``"b{l}"`` or ``"X"``, in batches."""
         up, down, crossed = np.empty(flat.size), np.empty(flat.size), np.empty(flat.size, dtype=bool)
+        coarse = np.empty(flat.size, dtype=bool)
         for where, J, cross in self._entry_changes(key, flat, eps):
             K = J.size // 2
             up[where], down[where], crossed[where] = J[:K] / eps, J[K:] / -eps, cross[:K] | cross[K:]
+            coarse[where] = self.coarse[:K] | self.coarse[K:]
             progress.update(K)
-        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down)
+        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down, coarse, eps)
 
-    @staticmethod
-    def _roundoff(up: np.ndarray, down: np.ndarray) -> np.ndarray:
-        # each change is exact to round-off relative to itself
-        return CHANGE_ROUNDOFF_UNITS * float(np.finfo(np.float64).eps) / 2 * (np.abs(up) + np.abs(down))
+    def _roundoff(self, up: np.ndarray, down: np.ndarray, coarse: np.ndarray, eps: float) -> np.ndarray:
+        # each change is exact to round-off relative to itself; a coarse one (plain differences
+        # of the cost) to round-off relative to the cost
+        unit = float(np.finfo(np.float64).eps) / 2
+        return CHANGE_ROUNDOFF_UNITS * unit * (np.abs(up) + np.abs(down)) + \
+            np.where(coarse, 2 * ROUNDOFF_UNITS * unit * abs(self.cost) / eps, 0.0)
 
     def _entry_changes(self, key: str, flat: np.ndarray, eps: float):
         """Yield ``(positions in flat, J changes (2K,) for +eps then -eps, crossed (2K,))``."""
@@ -419,16 +426,17 @@ class NetworkSide:
         k = len(V["W1"])
         per_copy = 8 * (sum(v[0].size for v in V.values()) + 3 * self.m * sum(W.shape[0] for W in self.W[1:]))
         chunk = max(1, min(k, BATCH_BYTES // (2 * per_copy)))
-        J, crossed = np.empty(2 * k), np.zeros(k, dtype=bool)
+        J, crossed, coarse = np.empty(2 * k), np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
         for i in range(0, k, chunk):
             j = min(i + chunk, k)
             steps = {key: eps * np.concatenate([v[i:j], -v[i:j]]) for key, v in V.items()}
             changes, cross = self.costs_along(steps)
             J[i:j], J[k + i:k + j] = changes[:j - i], changes[j - i:]
             crossed[i:j] = cross[:j - i] | cross[j - i:]
+            coarse[i:j] = self.coarse[:j - i] | self.coarse[j - i:]
             progress.update(j - i)
         up, down = J[:k] / eps, J[k:] / -eps
-        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down)
+        return 0.5 * (up + down), up, down, crossed, self._roundoff(up, down, coarse, eps)
 
     def costs_along(self, steps: Dict[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
         """Cost changes of ``K`` copies in which every ``W{l}``, ``b{l}`` (and ``X``) moves at once.

@@ -70,6 +70,7 @@ RIGHT, WRONG, UNSURE = 0, 1, 2
 #: Why an entry cannot be told.
 REASONS = {"kink": "at a kink: its one-sided slopes differ at every step and the analytic value matches neither",
            "precision": "below the precision of the differences, or of the analytic side's dtype",
+           "overflow": "the differences overflowed (values or a step too large for float64)",
            "flat": ("f does not change beyond its noise at any step tried, while the analytic value says it "
                     "should: a dead path, or kinks on both sides closer than a step resolves"),
            "rough": ("the differences agree with it at eps and disagree only at larger steps: f is not "
@@ -209,6 +210,8 @@ class KeyVerdict:
         with np.errstate(invalid="ignore", over="ignore"):
             loose = (self.verdict == RIGHT) & ~self.precise & (np.abs(g - self.n) > RESOLVE * (np.abs(g) + np.abs(self.n)))
         self.verdict[loose], self.reason[loose] = UNSURE, "precision"
+        overflowed = ~np.isfinite(self.n) & np.isfinite(g)  # the numerical side, not g, failed
+        self.verdict[overflowed], self.reason[overflowed], self.precise[overflowed] = UNSURE, "overflow", False
 
     def _examine(self, idx, first: _Step, eps: float, tol: float, slack: float) -> None:
         """Judge the entries ``idx`` again, with more steps: see the module's docstring."""
