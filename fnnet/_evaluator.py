@@ -66,7 +66,7 @@ class FunctionSide:
     float32 (``unit``, the precision of its values).
     """
 
-    #: Entries of one key re-examined with more steps (each costs ``f`` six to twelve calls).
+    #: Entries of one key re-examined with more steps (each costs ``f`` six to sixteen calls).
     examine_cap = 256
 
     def __init__(self, f: Callable, params: Mapping[str, np.ndarray]) -> None:
@@ -251,7 +251,6 @@ class NetworkSide:
     #: The changes are exact at any step, so a kink is followed down to ``eps * 1e-30``: a
     #: pre-activation that close to it is at it (zero biases put them exactly there).
     max_shrink = 30
-    calls = 0
 
     def __init__(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
                  acts: Sequence[Activation], loss: Loss, masks: Optional[Mapping[int, np.ndarray]] = None,

@@ -202,7 +202,6 @@ class KeyVerdict:
             with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
                 score = np.abs(g[idx] - self.n[idx]) / _allowed(g[idx], self.n[idx], self.E[idx], tol, slack)
             idx = np.sort(idx[np.argsort(-np.nan_to_num(score, nan=np.inf))[:cap]])
-        self.examined = idx
         if idx.size:
             self._examine(idx, first.take(idx), eps, tol, slack)
         # right only within an error too large to tell a small bug (the differences' round-off
@@ -441,7 +440,7 @@ def hint(key_shape: Tuple[int, ...], g: np.ndarray, n: np.ndarray, E: np.ndarray
 def _ratio_hint(r: float, m: Optional[int]) -> str:
     said = f"analytic = {r:.4g} x numerical"
     if abs(r + 1.0) <= 1e-2:
-        return f"analytic = -1 x numerical: a sign"
+        return "analytic = -1 x numerical: a sign"
     if abs(r - 2.0) <= 2e-2 or abs(r - 0.5) <= 5e-3:
         return f"{said}: a factor 2"
     if r == 0.0:

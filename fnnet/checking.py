@@ -192,7 +192,7 @@ class GradcheckReport:
         lines = [self._header(), head, "-" * len(head)]
         for key, shape, checked, err, where, g, n, verdict, note in self._rows():
             lines.append(f"{key:<6} {shape:<12} {checked:>7}  {err:>10}  {where:<12} {g:>13} {n:>13}  {verdict}"
-                         + (f"  <-- wrong" if verdict == "FAIL" else "") + (f"  ({note})" if note else ""))
+                         + ("  <-- wrong" if verdict == "FAIL" else "") + (f"  ({note})" if note else ""))
         return "\n".join(lines + [textwrap.fill(line, 100, subsequent_indent="  ") for line in self._footer()])
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -373,9 +373,11 @@ def gradcheck(params: Mapping[str, np.ndarray], X, Y, activations: Sequence[Unio
         f = network_function(X64, Y64, cache["activations"], loss, masks, l2, l1, c)
         side = FunctionSide(f, dict(params, X=X64) if wrt_input else params)
         side.start()
+    seconds_per_call = float(np.median(side.seconds)) if isinstance(side, FunctionSide) else None
     # a huge or tiny eps overflows or underflows the changes: a FAIL or a 'cannot tell', not a warning
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         verdict = judge(side, shapes, matched, mode=mode, eps=eps, tol=tol, n=n, k=k, seed=seed, progress=progress,
                         precision=str(dtype), ignored=ignored, label="gradcheck", m=int(X64.shape[1]),
+                        seconds_per_call=seconds_per_call,
                         term_scale=float(np.abs(AL).max() + np.abs(Y64).max()) / X64.shape[1])
     return GradcheckReport(**verdict)

@@ -560,3 +560,19 @@ def test_a_saturated_sigmoid_output_never_fails_fnnets_own_backward(scale):
     params = {k: v * scale if k[0] == "W" else v for k, v in fnnet.init_params([4, 5, 1], seed=0).items()}
     report = fnnet.gradcheck(params, X, Y, ["tanh", "sigmoid"], "mse")
     assert report.ok, str(report)
+
+
+def test_a_users_loss_whose_change_takes_no_weights_is_checked_by_plain_differences_with_weights():
+    """gradcheck falls back to the function side; its auto mode times the calls of that side."""
+    mse = fnnet.LOSSES["mse"]
+    loss = fnnet.Loss("my_mse", mse.cost, mse.gradient,
+                      change=lambda A, Y, dA: np.einsum("ikj,ikj->k", dA, (A - Y)[:, None, :] + 0.5 * dA) / A.shape[1])
+    params = fnnet.init_params([3, 4, 1], seed=0)
+    X, Y = np.random.default_rng(0).standard_normal((3, 6)), np.zeros((1, 6))
+    w = np.arange(1.0, 7.0)
+    report = fnnet.gradcheck(params, X, Y, ["tanh", "linear"], loss, sample_weight=w)
+    assert report.ok and report.mode == "full", str(report)
+    _, cache = fnnet.forward(params, X, ["tanh", "linear"])
+    grads = fnnet.backward(params, cache, Y, "mse", sample_weight=w)
+    bad = fnnet.gradcheck(params, X, Y, ["tanh", "linear"], loss, dict(grads, W2=2 * grads["W2"]), sample_weight=w)
+    assert bad.failed_keys == ["W2"]
